@@ -1,0 +1,62 @@
+"""Benchmarks that print figures (speed and memory are measured here, never in timed tests)."""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from ingest.embedders import load_embedders
+from ingest.loader import load_knowledge
+from ingest.passages import all_passages
+from ingest.pipeline import run_ingest
+from ingest.settings import Settings
+
+SAMPLE = 64
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_ingest(settings: Settings) -> int:
+    """Cold and incremental ingest seconds, passages/s per embedder, peak memory."""
+    with tempfile.TemporaryDirectory(prefix="guide-bench-") as tmp:
+        knowledge = Path(tmp) / "knowledge"
+        shutil.copytree(settings.knowledge_dir, knowledge)
+        bench = settings.model_copy(
+            update={
+                "data_dir": Path(tmp) / "data",
+                "knowledge_dir": knowledge,
+                "models_dir_override": settings.models_dir,
+            }
+        )
+        started = time.perf_counter()
+        embedders = load_embedders(bench)
+        load_s = time.perf_counter() - started
+        passages = all_passages(load_knowledge(knowledge))
+        sample = [p.embed_text for p in passages[:: max(1, len(passages) // SAMPLE)]][:SAMPLE]
+        print(f"passages: {len(passages)}  (documents + directory records, per language)")
+        print(f"model load: {load_s:.1f} s")
+        for e in embedders:
+            t = time.perf_counter()
+            e.embed_passages(sample)
+            print(f"embedder {e.key} ({e.model_id}): {len(sample) / (time.perf_counter() - t):.1f} passages/s")
+
+        cold = run_ingest(bench, embedders=embedders)
+        print(f"cold ingest: {cold.seconds:.1f} s, {cold.embedded} passages embedded")
+        unchanged = run_ingest(bench, embedders=embedders)
+        print(f"unchanged re-ingest: {unchanged.seconds:.1f} s, {unchanged.embedded} passages embedded")
+
+        crafts = knowledge / "directory" / "crafts.yaml"
+        data = yaml.safe_load(crafts.read_text(encoding="utf-8"))
+        data["crafts"][0]["description"]["en"] += " (edited for the benchmark)"
+        crafts.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        edited = run_ingest(bench, embedders=embedders)
+        print(f"one-record edit re-ingest: {edited.seconds:.1f} s, {edited.embedded} passages embedded")
+        print(f"peak memory (max RSS): {peak_rss_mb():.0f} MB")
+    return 0

@@ -1,0 +1,144 @@
+"""The `guide` command: ingest the knowledge, inspect the index, run benchmarks.
+
+Errors a user can fix (invalid knowledge, no index yet, a model mismatch) are printed as one clear
+message with a non-zero exit code, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from ingest.loader import KnowledgeError
+from ingest.pipeline import ACTIONS, KINDS, IngestReport, run_ingest
+from ingest.settings import Settings
+from ingest.store import IndexMissing, IndexStore, ModelMismatch
+
+log = logging.getLogger("guide")
+
+
+def setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=logging.DEBUG if verbose else logging.WARNING,
+    )
+    for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers", "urllib3", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def format_report(report: IngestReport) -> str:
+    """The ingest summary: added / updated / unchanged / deleted per kind, seconds, models."""
+    width = max(len(k) for k in KINDS) + 2
+    if report.checked_only:
+        lines = ["kind".ljust(width) + "passages".rjust(11)]
+        lines += [kind.ljust(width) + str(report.counts[kind]["valid"]).rjust(11) for kind in KINDS]
+        lines.append(f"knowledge is valid: {report.passages} passages ({report.seconds:.1f} s); nothing was written")
+        return "\n".join(lines)
+    lines = ["kind".ljust(width) + "".join(a.rjust(11) for a in ACTIONS)]
+    for kind in KINDS:
+        lines.append(kind.ljust(width) + "".join(str(report.counts[kind][a]).rjust(11) for a in ACTIONS))
+    lines.append("total".ljust(width) + "".join(str(report.total(a)).rjust(11) for a in ACTIONS))
+    state = "index updated" if report.changed else "index already up to date"
+    lines.append(
+        f"{state}: generation {report.generation}, {report.embedded} passages embedded, {report.seconds:.1f} s"
+    )
+    lines.append("models: " + ", ".join(f"{k}={v}" for k, v in report.models.items()))
+    return "\n".join(lines)
+
+
+def _progress_bar():
+    from tqdm import tqdm
+
+    bar: dict[str, tqdm] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, unit="passage", desc="embedding", file=sys.stderr, disable=total == 0)
+        bar["bar"].n = done
+        bar["bar"].refresh()
+        if done >= total:
+            bar["bar"].close()
+
+    return update
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    report = run_ingest(settings, check_only=args.check, progress=None if args.quiet else _progress_bar())
+    print(format_report(report))
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.loader import load_knowledge
+
+    store = IndexStore(settings)
+    try:
+        gen = store.require_active()
+        entries = store.entries(gen.id)
+    finally:
+        store.close()
+    knowledge = load_knowledge(settings.knowledge_dir)
+    print(
+        f"index generation {gen.id} ({settings.chroma_location}); models: "
+        + ", ".join(f"{k}={v}" for k, v in gen.models.items())
+    )
+    print("\nDocuments:")
+    for doc_id, doc in knowledge.documents.items():
+        n = sum(1 for e in entries.values() if e.kind == "document" and e.record_id == doc_id)
+        meta = doc.meta
+        url = f" {meta.source_url}" if meta.source_url else ""
+        print(
+            f"  {doc_id} [{meta.language}] {meta.title_ja} / {meta.title_en} ({meta.year or 'n.d.'}): {n} passages{url}"
+        )
+    print("\nDirectory records (entries per language):")
+    for kind in KINDS[1:]:
+        langs = {lang: sum(1 for e in entries.values() if e.kind == kind and e.lang == lang) for lang in ("ja", "en")}
+        print(f"  {kind}: {langs['ja']} ja, {langs['en']} en")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.bench import bench_ingest
+
+    if args.what == "ingest":
+        return bench_ingest(settings)
+    print(f"unknown benchmark {args.what!r}", file=sys.stderr)
+    return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="guide", description="Kanazawa craft guide: knowledge, index and bot.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", help="validate knowledge/ and update the index")
+    p.add_argument("--check", action="store_true", help="validate only; write nothing")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_ingest)
+    p = sub.add_parser("sources", help="what is indexed")
+    p.set_defaults(func=cmd_sources)
+    p = sub.add_parser("bench", help="print benchmark figures")
+    p.add_argument("what", choices=["ingest"], help="which benchmark")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.verbose)
+    try:
+        return args.func(args, Settings())
+    except KnowledgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (IndexMissing, ModelMismatch) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print("interrupted; the previous index is still the one served", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

