@@ -60,3 +60,43 @@ def bench_ingest(settings: Settings) -> int:
         print(f"one-record edit re-ingest: {edited.seconds:.1f} s, {edited.embedded} passages embedded")
         print(f"peak memory (max RSS): {peak_rss_mb():.0f} MB")
     return 0
+
+
+BENCH_QUESTIONS = [
+    "Where can I try gold leaf?",
+    "九谷焼とは？",
+    "What is the target for annual overnight guests?",
+    "金沢工芸子ども塾の受講者数は？",
+    "When was Kanazawa designated a UNESCO City of Crafts?",
+    "卯辰山工芸工房ではどんな研修ができますか",
+    "Where can I buy mizuhiki?",
+    "金沢の工芸品を使う市民の割合は？",
+    "What is the Triennale of KOGEI in Kanazawa?",
+    "What is the weather in Paris?",
+]
+
+
+def bench_answers(settings: Settings, rounds: int = 5) -> int:
+    """Engine load time, per-question latency p50/p95 (after load), peak memory."""
+    from bot.engine import Engine
+
+    started = time.perf_counter()
+    engine = Engine(settings)
+    load_s = time.perf_counter() - started
+    engine.ask("warm-up")
+    latencies = []
+    for _ in range(rounds):
+        for question in BENCH_QUESTIONS:
+            t = time.perf_counter()
+            engine.ask(question)
+            latencies.append((time.perf_counter() - t) * 1000)
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))]
+
+    print(f"engine load: {load_s:.1f} s (models, index generation {engine.retriever.generation}, BM25)")
+    print(f"questions: {len(latencies)} ({len(BENCH_QUESTIONS)} distinct x {rounds})")
+    print(f"latency p50: {pct(0.50):.0f} ms   p95: {pct(0.95):.0f} ms   max: {latencies[-1]:.0f} ms")
+    print(f"peak memory (max RSS): {peak_rss_mb():.0f} MB")
+    return 0

@@ -7,13 +7,15 @@ message with a non-zero exit code, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from ingest.loader import KnowledgeError
 from ingest.pipeline import ACTIONS, KINDS, IngestReport, run_ingest
-from ingest.settings import Settings
+from ingest.settings import PROJECT_ROOT, Settings
 from ingest.store import IndexMissing, IndexStore, ModelMismatch
 
 log = logging.getLogger("guide")
@@ -24,7 +26,7 @@ def setup_logging(verbose: bool = False) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         level=logging.DEBUG if verbose else logging.WARNING,
     )
-    for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers", "urllib3", "transformers"):
+    for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers", "urllib3", "transformers", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -100,12 +102,65 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.bench import bench_ingest
+    from bot.bench import bench_answers, bench_ingest
 
     if args.what == "ingest":
         return bench_ingest(settings)
-    print(f"unknown benchmark {args.what!r}", file=sys.stderr)
-    return 2
+    return bench_answers(settings)
+
+
+def _engine(settings: Settings):
+    from bot.engine import Engine
+    from bot.llm import configured_llm
+
+    return Engine(settings, llm=configured_llm(settings))
+
+
+def print_answer(answer, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer.public(), ensure_ascii=False))
+        return
+    print(answer.answer)
+    if answer.sources:
+        print()
+        for s in answer.sources:
+            where = " > ".join(x for x in (s.title, s.section) if x)
+            print(f"[{s.n}] {where}" + (f" {s.url}" if s.url else ""))
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    if args.jsonl:
+        for line in sys.stdin:
+            question = line.strip()
+            if question:
+                print_answer(engine.ask(question, lang=args.lang), as_json=True)
+                sys.stdout.flush()
+        return 0
+    if not args.question:
+        print("error: give a question, or --jsonl to read questions from stdin", file=sys.stderr)
+        return 2
+    print_answer(engine.ask(" ".join(args.question), lang=args.lang), as_json=args.json)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.console import chat
+
+    return chat(_engine(settings), lang=args.lang)
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.evaluation import run_qa, run_xling
+
+    engine = _engine(settings)
+    report = run_qa(engine, Path(args.file))
+    print("\n".join(report.lines()))
+    xling = Path(args.xling)
+    if xling.exists():
+        print()
+        print("\n".join(run_xling(engine, xling)))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,9 +173,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ingest)
     p = sub.add_parser("sources", help="what is indexed")
     p.set_defaults(func=cmd_sources)
-    p = sub.add_parser("bench", help="print benchmark figures")
-    p.add_argument("what", choices=["ingest"], help="which benchmark")
+    p = sub.add_parser("bench", help="print benchmark figures (answers by default)")
+    p.add_argument("what", nargs="?", default="answers", choices=["answers", "ingest"], help="which benchmark")
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("ask", help="answer one question (or many with --jsonl)")
+    p.add_argument("question", nargs="*", help="the question")
+    p.add_argument("--lang", choices=["ja", "en"], help="answer in this language")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--jsonl", action="store_true", help="questions on stdin, one JSON answer per line")
+    p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("chat", help="a console chat with history (try the bot without Telegram)")
+    p.add_argument("--lang", choices=["ja", "en"], help="answer in this language")
+    p.set_defaults(func=cmd_chat)
+    p = sub.add_parser("eval", help="QA-set accuracy and retrieval recall over the real index")
+    p.add_argument("file", nargs="?", default=str(PROJECT_ROOT / "tests" / "qa" / "qa_set.yaml"))
+    p.add_argument(
+        "--xling",
+        default=str(PROJECT_ROOT.parent / "shared" / "reference" / "eval" / "xling_dev.json"),
+        help="cross-lingual retrieval dev set (skipped when missing)",
+    )
+    p.set_defaults(func=cmd_eval)
     return parser
 
 

@@ -48,7 +48,9 @@ class SentenceTransformerEmbedder:
 
     def __post_init__(self) -> None:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
         self._model = SentenceTransformer(self.path, device="cpu")
         self.dim = int(self._model.get_embedding_dimension())
 

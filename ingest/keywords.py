@@ -7,6 +7,7 @@ The index is small (about a thousand passages), so it is rebuilt in memory when 
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import unicodedata
@@ -14,6 +15,8 @@ from functools import lru_cache
 
 import bm25s
 import numpy as np
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its logger to DEBUG on import
 
 _JA_CHARS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _EN_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")

@@ -19,8 +19,10 @@ from pydantic import ValidationError
 from ingest.schema import (
     DIRECTORY_FILES,
     RECORD_MODELS,
+    Contact,
     Craft,
     DocumentMeta,
+    GlossaryTerm,
     KnowledgeDocument,
     Kpi,
     Program,
@@ -69,6 +71,8 @@ class Knowledge:
     venues: dict[str, Venue] = field(default_factory=dict)
     programs: dict[str, Program] = field(default_factory=dict)
     kpis: dict[str, Kpi] = field(default_factory=dict)
+    glossary: list[GlossaryTerm] = field(default_factory=list)
+    contacts: dict[str, Contact] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # "<kind>:<id>" -> relative file path
 
     def records(self, kind: str) -> dict[str, Strict]:
@@ -183,6 +187,29 @@ def _load_directory_file(kind: str, path: Path, root: Path, knowledge: Knowledge
         knowledge.files[f"{kind}:{obj.id}"] = file
 
 
+def _load_list(path: Path, key: str, model: type, root: Path, problems: list[Problem]) -> list:
+    """Load an optional top-level list file (glossary, contacts); a missing file is an empty list."""
+    if not path.exists():
+        return []
+    file = _rel(path, root)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        problems.append(Problem(file, f"not valid YAML: {_yaml_reason(exc)}"))
+        return []
+    if not isinstance(raw, dict) or not isinstance(raw.get(key), list):
+        problems.append(Problem(file, f"expected a top-level '{key}:' list"))
+        return []
+    out = []
+    for index, item in enumerate(raw[key]):
+        record = str(item.get("id")) if isinstance(item, dict) and item.get("id") else f"#{index + 1}"
+        try:
+            out.append(model.model_validate(item))
+        except ValidationError as exc:
+            problems.extend(_validation_problems(exc, file, record))
+    return out
+
+
 def _check_sources(sources: list[Source], prefix: str, file: str, record: str, docs: set[str]) -> list[Problem]:
     return [
         Problem(file, f"unknown document '{s.document}'", record, f"{prefix}[{i}].document")
@@ -215,6 +242,14 @@ def _check_references(k: Knowledge) -> list[Problem]:
         problems += _check_sources(p.sources, "sources", file, p.id, docs)
     for kpi in k.kpis.values():
         problems += _check_kpi_printed(kpi, k)
+    for index, term in enumerate(k.glossary):
+        for i, craft in enumerate(term.crafts):
+            if craft not in k.crafts:
+                problems.append(
+                    Problem("knowledge/glossary.yaml", f"unknown craft '{craft}'", f"#{index + 1}", f"crafts[{i}]")
+                )
+    for contact in k.contacts.values():
+        problems += _check_sources(contact.sources, "sources", "knowledge/contacts.yaml", contact.id, docs)
     return problems
 
 
@@ -262,6 +297,9 @@ def load_knowledge(root: Path) -> Knowledge:
             problems.append(Problem(_rel(path, root), "file is missing"))
             continue
         _load_directory_file(kind, path, root, knowledge, problems)
+    knowledge.glossary = _load_list(root / "glossary.yaml", "terms", GlossaryTerm, root, problems)
+    contacts = _load_list(root / "contacts.yaml", "contacts", Contact, root, problems)
+    knowledge.contacts = {c.id: c for c in contacts}
     if not problems:
         problems = _check_references(knowledge)
     if problems:

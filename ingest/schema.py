@@ -176,6 +176,32 @@ class DocumentMeta(Strict):
         return self.title_ja if lang == "ja" else self.title_en
 
 
+class GlossaryTerm(Strict):
+    """How users name a craft or topic in each language (vocabulary, not facts)."""
+
+    crafts: list[str] = []
+    en: list[str] = Field(min_length=1)
+    ja: list[str] = Field(min_length=1)
+
+
+class Contact(Strict):
+    """An official place to check what the sources do not answer."""
+
+    id: str = Field(pattern=_ID_PATTERN)
+    name: Text
+    purpose: Text
+    url: HttpUrl | None = None
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    tel: str | None = None
+    sources: list[Source] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Contact:
+        if not (self.url or self.email or self.tel):
+            raise ValueError("a contact needs a url, an email or a tel")
+        return self
+
+
 class KnowledgeDocument(Strict):
     meta: DocumentMeta
     body: str = Field(min_length=1)

@@ -1,0 +1,517 @@
+"""The answering engine: question in, answer with numbered sources out. Knows nothing of Telegram.
+
+Flow: clean the text → detect the language → refuse prompt-extraction attempts → resolve a follow-up
+against the previous turn → hybrid retrieval in both languages → answer from directory records when
+they are the best evidence (venues, crafts, programs, KPIs), otherwise quote the documents; weak
+evidence gives an honest "not in my sources" with the closest topics and an official contact.
+An optional LLM may rewrite the answer from the same evidence, behind a guard (see bot/llm.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass
+
+from bot.conversation import (
+    ConversationStore,
+    Turn,
+    asked_years,
+    asks_for_figures,
+    asks_where,
+    content_words,
+    is_follow_up,
+    kpi_focus,
+    kpi_years,
+    place_intents,
+)
+from bot.extractive import SentenceScorer, best_quotes
+from bot.glossary import Glossary
+from bot.language import detect_language
+from bot.models import Answer
+from bot.render import (
+    Citations,
+    place_of,
+    render_craft,
+    render_kpi,
+    render_plan,
+    render_program,
+    render_venue,
+    render_venue_list,
+    venues_for,
+)
+from bot.retrieval import Hit, HybridRetriever, SearchResult
+from ingest.embedders import load_embedders
+from ingest.keywords import tokenize
+from ingest.loader import Knowledge, load_knowledge
+from ingest.passages import KIND_LABELS
+from ingest.schema import Lang
+from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 1000
+VENUE_LIST_LIMIT = 5
+# Evidence thresholds on the best USE cosine among the top hits (USE is the least language-biased
+# signal). Calibrated on the project's QA set (tests/qa/qa_set.yaml): see `guide eval`.
+WEAK_EVIDENCE = 0.22
+REFRESH_SECONDS = 5.0
+
+_INJECTION = re.compile(
+    r"ignore (all |the |your |any )?(previous|prior|above)|system prompt|your (instructions|prompt|rules)|"
+    r"developer mode|jailbreak|api[_ ]?key|bot token|access token|password|secret|\.env\b|environment variable|"
+    r"プロンプト|システム(の)?指示|指示を無視|設定を(教え|見せ|表示)|トークン|パスワード|秘密|APIキー",
+    re.I,
+)
+
+
+_OFFTOPIC = re.compile(
+    r"\b(weather|forecast|temperature|stock|stocks|share price|bitcoin|poem|haiku|joke|recipe|horoscope|lottery)\b"
+    r"|write (me )?(a|an) (essay|story|song|program|code)"
+    r"|天気|天候|気温|予報|株価|仮想通貨|詩を|俳句を|冗談|レシピ|占い",
+    re.I,
+)
+_ELSEWHERE = re.compile(
+    r"\b(kyoto|osaka|nara|hiroshima|sapporo|fukuoka|nagoya|okinawa)\b|京都|大阪|奈良|広島|札幌|福岡|名古屋|沖縄", re.I
+)
+_KANAZAWA = re.compile(r"kanazawa|金沢", re.I)
+_PRICE = re.compile(
+    r"\b(cost|costs|price|prices|fee|fees|how much|admission|charge|yen)\b|料金|値段|いくら|費用|入館料|代金|円", re.I
+)
+_HOURS = re.compile(
+    r"\b(hours|open (until|till|on|today|tomorrow|now)|opening (hours|times)|what time|closing time|closed on|closes)\b"
+    r"|何時|営業時間|開館時間|閉館|開いて|休館日|定休日",
+    re.I,
+)
+_APPLY = re.compile(
+    r"\b(sign up|apply|application|register|registration|join|enrol|enroll|cost|fee)\b"
+    r"|申し込|申込|応募|参加方法|参加するには|費用|料金",
+    re.I,
+)
+_PLAN_META = re.compile(
+    r"\b(period|cover|covers|span|when (was|were)|revised|revision|published|issued|edition)\b|which years"
+    r"|期間|いつから|いつまで|改定|改訂|策定|発行",
+    re.I,
+)
+
+SCOPE = {
+    "ja": "私は金沢の工芸・工房・市の取り組みについてのガイドです。そのご質問にはお答えできません。"
+    "たとえば「金箔の体験はどこでできますか？」や「九谷焼とは？」のようにお尋ねください。",
+    "en": "I'm a guide to Kanazawa's crafts, craft workshops and city programs, so I can't help with that. "
+    "Try, for example, “Where can I try gold leaf?” or “What is Kutani ware?”",
+}
+EMPTY = {
+    "ja": "ご質問をどうぞ。たとえば「九谷焼とは？」や「金箔の体験はどこでできますか？」。",
+    "en": "Please ask me a question, for example “What is Kutani ware?” or “Where can I try gold leaf?”",
+}
+CROSS_LANGUAGE_NOTE = {
+    "ja": "（出典は英語の資料です。原文のまま引用します。）",
+    "en": "(The source is in Japanese; quoted as written, with English names added where the directory knows them.)",
+}
+
+
+@dataclass
+class Decision:
+    """What the engine decided to answer from (kept for eval and tests)."""
+
+    mode: str  # venues | craft | venue | program | kpi | documents | unknown | offtopic
+    hits: list[Hit]
+
+
+def clean_question(text: str) -> str:
+    """Printable text, single spaces, capped length: what retrieval and the answer see."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[:MAX_QUESTION_CHARS]
+
+
+class Engine:
+    """Load once (models, index, knowledge), then answer concurrently."""
+
+    def __init__(self, settings: Settings, retriever: HybridRetriever | None = None, llm=None):
+        self.settings = settings
+        self.knowledge: Knowledge = load_knowledge(settings.knowledge_dir)
+        self.glossary = Glossary(self.knowledge)
+        self.embedders = retriever.embedders if retriever else load_embedders(settings)
+        self.retriever = retriever or HybridRetriever(settings, embedders=self.embedders, glossary=self.glossary)
+        self.retriever.glossary = self.glossary
+        scorer_model = next((e for e in self.embedders if e.key == "use"), self.embedders[0])
+        self.scorer = SentenceScorer(scorer_model)
+        self.conversations = ConversationStore()
+        self.llm = llm
+        self._last_refresh = time.monotonic()
+        self._refresh_lock = threading.Lock()
+        self.last_decision: Decision | None = None
+
+    # ------------------------------------------------------------------ public
+    def ask(self, question: str, conversation_id: str | None = None, lang: Lang | None = None) -> Answer:
+        """Answer one question in the user's language (``lang`` fixes it; otherwise detected)."""
+        text = clean_question(question)
+        last = self.conversations.last(conversation_id)
+        user_lang: Lang = lang or detect_language(text, default=last.lang if last else "en")
+        if not text:
+            return Answer(question=question, language=user_lang, kind="offtopic", answer=EMPTY[user_lang])
+        if _INJECTION.search(text):
+            self.last_decision = Decision("offtopic", [])
+            return Answer(question=question, language=user_lang, kind="offtopic", answer=SCOPE[user_lang])
+        self._maybe_refresh()
+
+        follow_up = last is not None and is_follow_up(text, user_lang)
+        query = text
+        if follow_up and last is not None and last.subject_names:
+            standalone = None
+            if self.llm is not None:
+                standalone = self.llm.condense(last.question, ", ".join(last.subject_names), text, user_lang)
+            query = f"{standalone or text} {' '.join(last.subject_names)}"
+        result = self.retriever.search(query, user_lang, k=12)
+        crafts = self.glossary.crafts_in(text) or (last.crafts if follow_up and last else [])
+        answer, decision = self._compose(text, query, user_lang, result, crafts, last if follow_up else None)
+        answer.question = question
+        self.last_decision = decision
+        if self.llm is not None and answer.kind == "answer":
+            answer = self.llm.rewrite(answer, text)
+        self.conversations.add(conversation_id, self._turn(text, user_lang, answer, crafts))
+        return answer
+
+    def reload(self) -> None:
+        """Pick up a new index generation and the knowledge it was built from."""
+        self.knowledge = load_knowledge(self.settings.knowledge_dir)
+        self.glossary = Glossary(self.knowledge)
+        self.retriever.glossary = self.glossary
+        self.retriever.reload()
+
+    # ------------------------------------------------------------------ internals
+    def _maybe_refresh(self) -> None:
+        now = time.monotonic()
+        if now - self._last_refresh < REFRESH_SECONDS:
+            return
+        with self._refresh_lock:
+            self._last_refresh = now
+            active = self.retriever.store.active()
+            if active is not None and active.id != self.retriever.generation:
+                log.info("new index generation %s: reloading", active.id)
+                self.reload()
+
+    def _turn(self, text: str, lang: Lang, answer: Answer, crafts: list[str]) -> Turn:
+        names: list[str] = []
+        if answer.subject:
+            kind, record_id = answer.subject.split(":", 1)
+            record = self._record(kind, record_id)
+            if record is not None:
+                name = record.indicator if kind == "kpi" else record.name
+                names = [name.ja, name.en]
+        subject_crafts = [answer.subject.split(":", 1)[1]] if answer.subject.startswith("craft:") else []
+        return Turn(text, lang, answer.kind, answer.subject, names, subject_crafts or crafts)
+
+    def _record(self, kind: str, record_id: str):
+        return self.knowledge.records(kind).get(record_id) if kind in ("craft", "venue", "program", "kpi") else None
+
+    def _evidence(self, hits: list[Hit]) -> float:
+        return max((h.similarities.get("use", 0.0) for h in hits[:3]), default=0.0)
+
+    def _in_domain(self, text: str, lang: Lang) -> bool:
+        return bool(self.glossary.crafts_in(text)) or bool(self.glossary.topics_in(text, lang))
+
+    def _compose(
+        self, text: str, query: str, lang: Lang, result: SearchResult, crafts: list[str], last: Turn | None
+    ) -> tuple[Answer, Decision]:
+        """Decide what to answer from, in order of how explicit the question is."""
+        k = self.knowledge
+        hits = result.hits
+        cites = Citations(k)
+        if _OFFTOPIC.search(text):
+            return self._offtopic(lang), Decision("offtopic", hits)
+        if _ELSEWHERE.search(text) and not _KANAZAWA.search(text):
+            return self._unknown(lang, hits, cites), Decision("unknown", hits)
+        named = [ref for ref in self.glossary.records_in(text) if not ref.startswith("document:")]
+        documents = [ref.split(":", 1)[1] for ref in self.glossary.records_in(text) if ref.startswith("document:")]
+        kinds = place_intents(text, lang)
+
+        # 1. "Where can I try / buy / see <craft>?": venues from the directory, never one that lacks the craft.
+        if crafts and not named and (kinds or asks_where(text, lang)):
+            return self._venues(crafts, kinds, lang, cites, hits)
+        # 2. A plan's period or edition: from the document's own front matter.
+        if documents and _PLAN_META.search(text) and not asks_for_figures(text.replace("期間", "")):
+            doc = k.documents[documents[0]].meta
+            answer = self._answer(lang, render_plan(doc, lang, cites), cites)
+            return answer, Decision("plan", hits)
+        # 3. Prices and opening hours exist only as reported, and only for some venues.
+        venue = self._venue_asked(named, hits)
+        if venue is not None and (_PRICE.search(text) or _HOURS.search(text)):
+            return self._venue_details(venue, text, lang, cites, hits)
+        # 4. "What is <craft>?", "How old is gold leaf making?": the craft's card.
+        if crafts and not named and not asks_for_figures(text):
+            craft = k.crafts[crafts[0]]
+            answer = self._answer(lang, render_craft(craft, k, lang, cites), cites)
+            answer.subject = f"craft:{craft.id}"
+            return answer, Decision("craft", hits)
+
+        carried = last is not None and any(f"{h.kind}:{h.record_id}" == last.subject for h in hits[:6])
+        if not carried and not named and not self._supported(text, lang, hits):
+            if self._in_domain(text, lang):
+                return self._unknown(lang, hits, cites), Decision("unknown", hits)
+            return self._offtopic(lang), Decision("offtopic", hits)
+
+        main = self._main_hit(hits, last, text, named, lang)
+        record = self._record(main.kind, main.record_id)
+        if main.kind == "document" or record is None:
+            return self._documents(query, lang, result, cites), Decision("documents", hits)
+        if main.kind == "program" and _APPLY.search(text) and not record.public_information_found:
+            body = render_program(record, k, lang, cites)
+            return self._unknown(lang, hits, cites, known=body), Decision("unknown", hits)
+        places = []
+        if main.kind == "craft":
+            body = render_craft(record, k, lang, cites)
+        elif main.kind == "venue":
+            body = render_venue(record, k, lang, cites)
+            places = [record]
+        elif main.kind == "program":
+            body = render_program(record, k, lang, cites)
+        else:
+            years = asked_years(text)
+            if years and not years & kpi_years(record):
+                # The plan has no figure for the year asked: say so, show what it has.
+                body = render_kpi(record, k, lang, cites, focus=kpi_focus(text))
+                return self._unknown(lang, hits, cites, known=body), Decision("unknown", hits)
+            body = render_kpi(record, k, lang, cites, focus=kpi_focus(text))
+            others = self._related_kpis(hits, main)
+            if others:
+                label = "関連する指標" if lang == "ja" else "Related indicators"
+                body += f"\n\n{label}: " + ("、" if lang == "ja" else "; ").join(x.indicator.get(lang) for x in others)
+        answer = self._answer(lang, body, cites, places=places)
+        answer.subject = f"{main.kind}:{main.record_id}"
+        return answer, Decision(main.kind, hits)
+
+    def _venues(self, crafts: list[str], kinds: list[str], lang: Lang, cites: Citations, hits: list[Hit]):
+        k = self.knowledge
+        venues = venues_for(crafts, kinds, k)
+        lead = ""
+        if not venues and kinds:
+            # Nothing offers exactly that: say so, then show what the directory does have.
+            venues = venues_for(crafts, [], k)
+            lead = self._no_such_offer(crafts, kinds, lang) + "\n\n"
+            kinds = []
+        if not venues:
+            craft = k.crafts[crafts[0]]
+            body = render_craft(craft, k, lang, cites)
+            lead = (
+                f"ディレクトリには{craft.name.ja}を扱う場所の情報がありません。\n\n"
+                if lang == "ja"
+                else f"The directory lists no place for {craft.name.en}.\n\n"
+            )
+            answer = self._answer(lang, lead + body, cites)
+            answer.subject = f"craft:{craft.id}"
+            return answer, Decision("craft", hits)
+        body = render_venue_list(crafts, kinds, venues, k, lang, cites, VENUE_LIST_LIMIT)
+        answer = self._answer(lang, lead + body, cites, places=venues[:VENUE_LIST_LIMIT])
+        answer.subject = f"craft:{crafts[0]}"
+        return answer, Decision("venues", hits)
+
+    def _venue_asked(self, named: list[str], hits: list[Hit]):
+        """The venue a question is about: named in it, or the best hit when that is a venue."""
+        for ref in named:
+            kind, record_id = ref.split(":", 1)
+            if kind == "venue":
+                return self.knowledge.venues.get(record_id)
+        if hits and hits[0].kind == "venue":
+            return self.knowledge.venues.get(hits[0].record_id)
+        return None
+
+    def _venue_details(self, venue, text: str, lang: Lang, cites: Citations, hits: list[Hit]):
+        """Reported hours/prices with their caveat, or an honest 'not recorded' with how to check."""
+        reported = venue.hours_as_reported.get(lang) if venue.hours_as_reported else ""
+        has_price = bool(re.search(r"円|yen", reported, re.I))
+        if (_PRICE.search(text) and not has_price) or (_HOURS.search(text) and not reported):
+            what = (
+                ("料金" if _PRICE.search(text) else "営業時間")
+                if lang == "ja"
+                else ("price" if _PRICE.search(text) else "opening hours")
+            )
+            check = [str(venue.website)] if venue.website else []
+            check += [f"TEL {venue.tel}"] if venue.tel else []
+            if lang == "ja":
+                known = f"{venue.name.ja}の{what}はディレクトリに記録がありません。" + (
+                    f"施設に直接ご確認ください: {' / '.join(check)}" if check else ""
+                )
+            else:
+                known = f"The directory has no {what} for {venue.name.en}." + (
+                    f" Please check with the venue: {' / '.join(check)}" if check else ""
+                )
+            body = known + "\n\n" + render_venue(venue, self.knowledge, lang, cites)
+            return self._unknown(lang, hits, cites, known=body), Decision("unknown", hits)
+        answer = self._answer(lang, render_venue(venue, self.knowledge, lang, cites), cites, places=[venue])
+        answer.subject = f"venue:{venue.id}"
+        return answer, Decision("venue", hits)
+
+    def _supported(self, text: str, lang: Lang, hits: list[Hit]) -> bool:
+        """Is there evidence at all? Similarity high enough, and (same language) some shared content word."""
+        if self._evidence(hits) < WEAK_EVIDENCE:
+            return False
+        words = content_words(text, lang)
+        same = [h for h in hits[:5] if h.lang == lang]
+        if not words or not same:
+            return True  # nothing to check lexically (cross-language evidence)
+        found = set()
+        for hit in same:
+            found |= set(tokenize(f"{hit.metadata.get('title', '')} {hit.text}", lang))
+        return bool(words & found)
+
+    def _main_hit(self, hits: list[Hit], last: Turn | None, text: str, named: list[str], lang: Lang) -> Hit:
+        """The record or passage to answer from.
+
+        A venue or program the question names wins; a follow-up keeps its subject while it is still
+        among the top hits; a question about figures prefers the KPI whose indicator it matches best.
+        """
+        for ref in named:
+            kind, record_id = ref.split(":", 1)
+            for hit in hits:
+                if hit.kind == kind and hit.record_id == record_id:
+                    return hit
+        if last and last.subject:
+            kind, record_id = last.subject.split(":", 1)
+            for hit in hits[:6]:
+                if hit.kind == kind and hit.record_id == record_id:
+                    return hit
+        kpis = [h for h in hits[:5] if h.kind == "kpi"]
+        if kpis and (asks_for_figures(text) or hits[0].kind == "kpi"):
+            return max(kpis, key=lambda h: (self._indicator_fit(text, h, lang), h.score))
+        return hits[0]
+
+    def _indicator_fit(self, text: str, hit: Hit, lang: Lang) -> float:
+        """Words of the question the indicator shares, minus words it adds (外国人 / foreign…)."""
+        kpi = self.knowledge.kpis.get(hit.record_id)
+        if kpi is None:
+            return float("-inf")
+        asked = set(tokenize(text, lang))
+        words = set(tokenize(kpi.indicator.get(lang), lang))
+        return len(asked & words) - 0.5 * len(words - asked)
+
+    def _related_kpis(self, hits: list[Hit], main: Hit):
+        seen = {main.record_id}
+        out = []
+        for hit in hits[:6]:
+            if hit.kind == "kpi" and hit.record_id not in seen:
+                seen.add(hit.record_id)
+                kpi = self.knowledge.kpis.get(hit.record_id)
+                if kpi:
+                    out.append(kpi)
+        return out[:3]
+
+    def _documents(self, query: str, lang: Lang, result: SearchResult, cites: Citations) -> Answer:
+        passages = result.passages[:4]
+        if not passages:
+            return self._unknown(lang, result.hits, cites)
+        question_vector = result.vectors[self.scorer.embedder.key]
+        other: Lang = "ja" if lang == "en" else "en"
+        keywords = {
+            lang: set(tokenize(query, lang)),
+            other: set(tokenize(" ".join(self.glossary.bridge(query, lang, names_only=False)), other)),
+        }
+        quotes = best_quotes(question_vector, passages, self.scorer, keywords)
+        lines: list[str] = []
+        foreign = False
+        for quote in quotes:
+            meta = quote.hit.metadata
+            cite = cites.cite(
+                quote.hit.record_id,
+                "document",
+                meta["title"],
+                meta.get("url", ""),
+                meta.get("section", ""),
+                quote.hit.lang,
+            )
+            sentence = quote.text
+            if quote.hit.lang != lang:
+                foreign = True
+                if lang == "en":
+                    sentence = self.glossary.gloss(sentence)
+            lines.append(f"“{sentence}” {cite}")
+        intro = "資料には次のように書かれています:" if lang == "ja" else "The sources say:"
+        body = "\n".join([intro, *lines])
+        if foreign:
+            body += "\n" + CROSS_LANGUAGE_NOTE[lang]
+        answer = self._answer(lang, body, cites)
+        answer.evidence = [q.hit.text for q in quotes]
+        return answer
+
+    def _answer(self, lang: Lang, body: str, cites: Citations, places=None) -> Answer:
+        return Answer(
+            question="",
+            language=lang,
+            kind="answer",
+            answer=body,
+            sources=cites.refs,
+            places=[place_of(v, lang) for v in (places or [])],
+        )
+
+    def _no_such_offer(self, crafts: list[str], kinds: list[str], lang: Lang) -> str:
+        craft = self.knowledge.crafts[crafts[0]].name.get(lang)
+        wanted = ("・" if lang == "ja" else " or ").join(KIND_LABELS[lang][x] for x in kinds)
+        if lang == "ja":
+            return (
+                f"ディレクトリには、{craft}について「{wanted}」ができる場所の情報がありません。"
+                "ほかの場所は次のとおりです。"
+            )
+        return f"The directory lists no place to {wanted} {craft}. These places do have it:"
+
+    def _closest_topics(self, hits: list[Hit], lang: Lang) -> list[str]:
+        topics: list[str] = []
+        for hit in hits[:8]:
+            if hit.kind == "document":
+                title = hit.metadata.get("section", "").split(" > ")[-1] or hit.metadata["title"]
+            else:
+                record = self._record(hit.kind, hit.record_id)
+                if record is None:
+                    continue
+                title = (record.indicator if hit.kind == "kpi" else record.name).get(lang)
+            if title and title not in topics:
+                topics.append(title)
+        return topics[:3]
+
+    def _contacts(self, lang: Lang) -> list[str]:
+        out = []
+        for contact in self.knowledge.contacts.values():
+            how = str(contact.url) if contact.url else (contact.email or contact.tel or "")
+            out.append(f"{contact.name.get(lang)} — {contact.purpose.get(lang)}: {how}")
+        return out
+
+    def _unknown(self, lang: Lang, hits: list[Hit], cites: Citations, known: str = "") -> Answer:
+        """Not in the sources: say so, show what is known nearby (with its sources), where to check."""
+        if known:
+            lines = [
+                "ご質問の点は手元の資料にありません。資料にある情報は次のとおりです。"
+                if lang == "ja"
+                else "What you ask is not in my sources. Here is what they do say:",
+                "",
+                known,
+                "",
+                "確認先:" if lang == "ja" else "Where to check:",
+            ]
+            lines += [f"{'・' if lang == 'ja' else '• '}{c}" for c in self._contacts(lang)]
+            return Answer(question="", language=lang, kind="unknown", answer="\n".join(lines), sources=cites.refs)
+        topics = self._closest_topics(hits, lang)
+        if lang == "ja":
+            lines = [
+                "申し訳ありません。手元の資料（金沢の工芸関連の計画、ユネスコ創造都市の資料、工芸ディレクトリ）には、"
+                "このご質問への答えが見つかりませんでした。推測でお答えすることは控えます。"
+            ]
+            if topics:
+                lines.append("近い話題: " + "、".join(topics))
+            lines.append("確認先:")
+        else:
+            lines = [
+                "Sorry, my sources (Kanazawa's craft plans, the UNESCO Creative City texts and the craft "
+                "directory) do not cover that, and I won't guess."
+            ]
+            if topics:
+                lines.append("Closest topics I do have: " + "; ".join(topics))
+            lines.append("Where to check:")
+        lines += [f"{'・' if lang == 'ja' else '• '}{c}" for c in self._contacts(lang)]
+        return Answer(question="", language=lang, kind="unknown", answer="\n".join(lines))
+
+    def _offtopic(self, lang: Lang) -> Answer:
+        return Answer(question="", language=lang, kind="offtopic", answer=SCOPE[lang])

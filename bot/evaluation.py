@@ -1,0 +1,186 @@
+"""Evaluation over the real index: the project's QA set and the cross-lingual retrieval dev set.
+
+QA set (tests/qa/qa_set.yaml): per persona and language direction, retrieval R@5 (a cited id among
+the top five hits), answer accuracy (right kind, every fact string present, a right source cited),
+KPI figures exact (every printed value and label of the KPI present), and invented numbers (any
+number in an answer that appears nowhere in the knowledge).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.engine import Engine
+from bot.models import Answer
+from bot.retrieval import interleave_languages
+
+_NUMBER = re.compile(r"\d[\d,.]*")
+_URL = re.compile(r"https?://\S+|\S+@\S+")
+_CITATION = re.compile(r"\[\d+\]")
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def knowledge_numbers(root: Path) -> set[str]:
+    """Every digit run in the knowledge files (NFKC), plus the Western years the engine may add."""
+    numbers: set[str] = set()
+    for path in root.rglob("*"):
+        if path.suffix in (".md", ".yaml"):
+            numbers.update(re.findall(r"\d+", unicodedata.normalize("NFKC", path.read_text(encoding="utf-8"))))
+    return numbers
+
+
+def invented_numbers(answer: Answer, known: set[str]) -> list[str]:
+    """Numbers in the answer text (outside links and citation marks) that the knowledge never states."""
+    text = _CITATION.sub(" ", _URL.sub(" ", unicodedata.normalize("NFKC", answer.answer)))
+    out = []
+    for match in _NUMBER.findall(text):
+        for part in re.findall(r"\d+", match):
+            if part not in known:
+                out.append(part)
+    return out
+
+
+@dataclass
+class Tally:
+    total: int = 0
+    ok: int = 0
+    retrieved: int = 0
+    retrieval_total: int = 0
+
+    def rate(self) -> str:
+        return f"{self.ok}/{self.total} ({100 * self.ok / self.total:.0f}%)" if self.total else "-"
+
+    def recall(self) -> str:
+        if not self.retrieval_total:
+            return "-"
+        return f"{self.retrieved}/{self.retrieval_total} ({100 * self.retrieved / self.retrieval_total:.0f}%)"
+
+
+@dataclass
+class QaReport:
+    by_persona: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    by_direction: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    by_expect: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    kpi_exact: Tally = field(default_factory=Tally)
+    invented: list[tuple[str, list[str]]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    answerable: Tally = field(default_factory=Tally)
+
+    def lines(self) -> list[str]:
+        out = ["QA set: answer accuracy (right kind, facts and source) / retrieval R@5"]
+        for title, table in (
+            ("persona", self.by_persona),
+            ("direction", self.by_direction),
+            ("expected", self.by_expect),
+        ):
+            for key in sorted(table):
+                t = table[key]
+                out.append(f"  {title} {key:<10} answers {t.rate():<14} R@5 {t.recall()}")
+        out.append(f"  answerable questions answered right: {self.answerable.rate()}")
+        out.append(f"  KPI figures exact: {self.kpi_exact.rate()}")
+        out.append(f"  answers with a number not in the knowledge: {len(self.invented)}")
+        for qid, numbers in self.invented:
+            out.append(f"    {qid}: {numbers}")
+        if self.failures:
+            out.append("  failures:")
+            out.extend(f"    {f}" for f in self.failures)
+        return out
+
+
+def check_answer(item: dict, answer: Answer) -> list[str]:
+    """Why an answer is wrong (empty: right)."""
+    problems = []
+    if answer.kind != item["expect"]:
+        problems.append(f"kind {answer.kind} != {item['expect']}")
+    text = _norm(answer.answer)
+    missing = [f for f in item.get("facts", []) if _norm(f) not in text]
+    if missing:
+        problems.append(f"missing {missing}")
+    cite = item.get("cite") or []
+    if cite and not any(s.id in cite for s in answer.sources):
+        problems.append(f"cites {[s.id for s in answer.sources]} not any of {cite}")
+    return problems
+
+
+def run_qa(engine: Engine, path: Path) -> QaReport:
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+    known = knowledge_numbers(engine.settings.knowledge_dir)
+    report = QaReport()
+    for item in items:
+        answer = engine.ask(item["question"])
+        hits = engine.last_decision.hits if engine.last_decision else []
+        problems = check_answer(item, answer)
+        direction = f"{item['lang']}->{item.get('source_lang', '-')}" if item["expect"] == "answer" else item["expect"]
+        tallies = [report.by_persona[item["persona"]], report.by_direction[direction], report.by_expect[item["expect"]]]
+        if item["expect"] == "answer":
+            tallies.append(report.answerable)
+        cite = item.get("cite") or []
+        found = bool(cite) and any(h.record_id in cite or h.metadata.get("plan") in cite for h in hits[:5])
+        for t in tallies:
+            t.total += 1
+            t.ok += not problems
+            if cite:
+                t.retrieval_total += 1
+                t.retrieved += found
+        if item.get("kpi"):
+            kpi = engine.knowledge.kpis[item["kpi"]]
+            report.kpi_exact.total += 1
+            printed = [x for v in kpi.values for x in (v.value_as_printed, v.label_as_printed)]
+            report.kpi_exact.ok += all(_norm(p) in _norm(answer.answer) for p in printed)
+        invented = invented_numbers(answer, known)
+        if invented:
+            report.invented.append((item["id"], invented))
+        if problems:
+            report.failures.append(f"{item['id']} {item['question']!r}: {'; '.join(problems)}")
+    return report
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z\u3040-\u30ff\u3400-\u9fff\uff10-\uff5a]", "", text)
+
+
+def _overlaps(a: str, b: str, n: int = 40) -> bool:
+    """The dev set's rule: a shared 40-character run (punctuation, spaces and Markdown ignored)."""
+    a, b = _squash(a), _squash(b)
+    if len(b) < n:
+        return b in a
+    return any(b[i : i + n] in a for i in range(0, len(b) - n + 1, 5))
+
+
+def run_xling(engine: Engine, path: Path, k: int = 5) -> list[str]:
+    """R@k per direction on the dev set: in the answer language's own ranking, and after merging."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    corpus = {c["id"]: c["text"] for c in data["corpus"]}
+    retriever = engine.retriever
+    own: dict[str, list[bool]] = defaultdict(list)
+    merged: dict[str, list[bool]] = defaultdict(list)
+    for q in data["queries"]:
+        relevant = [corpus[i] for i in q["relevant"]]
+        vectors = {e.key: e.embed_queries([q["text"]])[0] for e in retriever.embedders}
+        per_lang = {
+            lang: retriever.search_language(q["text"], lang, vectors, ["document"], q["lang"]) for lang in ("ja", "en")
+        }
+
+        def hit(hits) -> bool:
+            return any(_overlaps(h.text, r) for h in hits[:k] for r in relevant)  # noqa: B023
+
+        own[q["direction"]].append(hit(per_lang[q["target_lang"]]))
+        merged[q["direction"]].append(hit(interleave_languages(per_lang, q["lang"], k)))
+    out = [f"cross-lingual dev set ({path.name}, {len(data['queries'])} questions, documents only): R@{k}"]
+    for direction in ("en->ja", "ja->ja", "ja->en", "en->en"):
+        a, b = own[direction], merged[direction]
+        out.append(
+            f"  {direction}: answer-language ranking {sum(a) / len(a):.2f}   merged ranking {sum(b) / len(b):.2f}"
+            f"   (n={len(a)})"
+        )
+    return out

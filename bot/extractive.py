@@ -1,0 +1,107 @@
+"""Extractive answers from the source documents: quote the one to three sentences that answer best.
+
+Sentences of the best passages are scored against the question with USE-multilingual (the bundled
+model least biased towards its own language) plus a small bonus for the passage's rank, and quoted
+verbatim. Nothing is paraphrased, so nothing can be invented.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.retrieval import Hit
+from ingest.embedders import Embedder
+from ingest.keywords import tokenize
+
+_JA_SENTENCE = re.compile(r"(?<=[。！？])")
+_EN_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
+MIN_SENTENCE = 12
+MAX_SENTENCE = 400
+
+
+@dataclass
+class Quote:
+    text: str
+    hit: Hit
+    score: float
+
+
+def split_sentences(text: str, lang: str) -> list[str]:
+    """Sentences (and list items / table lines, which are their own units in the plans)."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip().lstrip("-•・ ").strip()
+        if not line:
+            continue
+        parts = _JA_SENTENCE.split(line) if lang == "ja" else _EN_SENTENCE.split(line)
+        out.extend(p.strip() for p in parts if p.strip())
+    return [s for s in out if len(s) >= MIN_SENTENCE]
+
+
+class SentenceScorer:
+    """Scores candidate sentences with one embedder; sentence vectors are cached (bounded)."""
+
+    def __init__(self, embedder: Embedder, max_cached: int = 20000):
+        self.embedder = embedder
+        self.max_cached = max_cached
+        self._cache: dict[str, np.ndarray] = {}
+
+    def vectors(self, sentences: list[str]) -> np.ndarray:
+        fresh = [s for s in dict.fromkeys(sentences) if s not in self._cache]
+        if fresh:
+            if len(self._cache) + len(fresh) > self.max_cached:
+                self._cache.clear()
+            self._cache.update(zip(fresh, self.embedder.embed_passages(fresh), strict=True))
+        if not sentences:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return np.stack([self._cache[s] for s in sentences])
+
+
+def _overlap(sentence: str, lang: str, keywords: dict[str, set[str]]) -> float:
+    """Share of the question's keywords (in the sentence's language) that the sentence contains."""
+    wanted = keywords.get(lang) or set()
+    if not wanted:
+        return 0.0
+    return len(wanted & set(tokenize(sentence, lang))) / len(wanted)
+
+
+def best_quotes(
+    question_vector: np.ndarray,
+    hits: list[Hit],
+    scorer: SentenceScorer,
+    keywords: dict[str, set[str]] | None = None,
+    limit: int = 3,
+) -> list[Quote]:
+    """The best sentences among the passages, at most two from one passage, in score order.
+
+    Score: USE similarity + keyword overlap with the question + a small bonus for the passage's rank;
+    a line ending in a colon introduces a list rather than stating anything, so it is skipped.
+    """
+    keywords = keywords or {}
+    candidates: list[tuple[str, Hit, float]] = []
+    for rank, hit in enumerate(hits):
+        for sentence in split_sentences(hit.text, hit.lang):
+            if sentence.rstrip().endswith((":", "：")):
+                continue
+            bonus = 0.03 * (len(hits) - rank) + 0.3 * _overlap(sentence, hit.lang, keywords)
+            candidates.append((sentence[:MAX_SENTENCE], hit, bonus))
+    if not candidates:
+        return []
+    vectors = scorer.vectors([c[0] for c in candidates])
+    scores = vectors @ question_vector
+    ranked = sorted(zip(candidates, scores, strict=True), key=lambda x: -(x[1] + x[0][2]))
+    quotes: list[Quote] = []
+    per_hit: dict[str, int] = {}
+    for (sentence, hit, bonus), score in ranked:
+        if per_hit.get(hit.id, 0) >= 2 or any(q.text == sentence for q in quotes):
+            continue
+        if quotes and score + bonus < 0.75 * (quotes[0].score):
+            break
+        quotes.append(Quote(sentence, hit, float(score + bonus)))
+        per_hit[hit.id] = per_hit.get(hit.id, 0) + 1
+        if len(quotes) >= limit:
+            break
+    return quotes

@@ -1,0 +1,125 @@
+"""Optional generation with an OpenAI-compatible chat model, behind a guard that cannot add facts.
+
+Only when LLM_BASE_URL and LLM_MODEL are set. The model sees the numbered evidence the extractive
+answer was built from and the prompts in prompts/ (one file per language and purpose). Its reply is
+kept only if every number in it appears in that evidence and every [n] it cites exists; an error, a
+timeout or a failed guard returns the extractive answer unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.models import Answer
+from ingest.settings import PROJECT_ROOT, Settings
+
+log = logging.getLogger(__name__)
+PROMPTS_DIR = PROJECT_ROOT / "prompts"
+_NUMBER = re.compile(r"\d+")
+_CITATION = re.compile(r"\[(\d+)\]")
+_URL = re.compile(r"https?://\S+")
+
+
+class LlmSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    base_url: str | None = Field(default=None, validation_alias="LLM_BASE_URL")
+    model: str | None = Field(default=None, validation_alias="LLM_MODEL")
+    api_key: str | None = Field(default=None, validation_alias="LLM_API_KEY", repr=False)
+    timeout: float = Field(default=20.0, validation_alias="LLM_TIMEOUT")
+    max_tokens: int = Field(default=400, validation_alias="LLM_MAX_TOKENS")
+
+
+def load_prompt(purpose: str, lang: str, prompts_dir: Path = PROMPTS_DIR) -> str:
+    return (prompts_dir / f"{purpose}.{lang}.txt").read_text(encoding="utf-8")
+
+
+def numbers_in(text: str) -> set[str]:
+    return set(_NUMBER.findall(unicodedata.normalize("NFKC", text)))
+
+
+def guard(reply: str, context: str, source_count: int) -> str | None:
+    """Why a generated reply must be discarded (None: it may be used)."""
+    if not reply.strip():
+        return "empty reply"
+    body = _URL.sub(" ", unicodedata.normalize("NFKC", reply))
+    cited = {int(n) for n in _CITATION.findall(body)}
+    if source_count and not cited:
+        return "no citation"
+    if any(n < 1 or n > source_count for n in cited):
+        return f"cites a source that does not exist: {sorted(cited)}"
+    extra = numbers_in(_CITATION.sub(" ", body)) - numbers_in(context)
+    if extra:
+        return f"numbers not in the context: {sorted(extra)}"
+    return None
+
+
+class LlmAnswerer:
+    """Rewrites an answer from its own evidence; never the source of a fact."""
+
+    def __init__(self, config: LlmSettings, prompts_dir: Path = PROMPTS_DIR):
+        from langchain_openai import ChatOpenAI
+
+        self.prompts_dir = prompts_dir
+        self.model_name = config.model
+        self.chat = ChatOpenAI(
+            base_url=config.base_url,
+            model=config.model,
+            api_key=config.api_key or "not-needed",
+            timeout=config.timeout,
+            max_retries=0,
+            temperature=0,
+            max_tokens=config.max_tokens,
+        )
+
+    def context(self, answer: Answer) -> str:
+        """Numbered context: the sources' titles and the extractive answer built from them."""
+        lines = [f"[{s.n}] {s.title}" + (f" — {s.section}" if s.section else "") for s in answer.sources]
+        lines.append("")
+        lines.append(answer.answer)
+        return "\n".join(lines)
+
+    def rewrite(self, answer: Answer, question: str) -> Answer:
+        context = self.context(answer)
+        lang = answer.language
+        try:
+            messages = [
+                ("system", load_prompt("system", lang, self.prompts_dir)),
+                ("human", load_prompt("answer", lang, self.prompts_dir).format(context=context, question=question)),
+            ]
+            reply = str(self.chat.invoke(messages).content).strip()
+        except Exception as exc:  # network, timeout, server error: the extractive answer stands
+            log.warning("LLM call failed (%s); using the extractive answer", type(exc).__name__)
+            return answer
+        reason = guard(reply, context, len(answer.sources))
+        if reason:
+            log.info("LLM reply discarded by the guard: %s", reason)
+            return answer
+        return answer.model_copy(update={"answer": reply, "generated": True})
+
+    def condense(self, previous_question: str, subject: str, question: str, lang: str) -> str | None:
+        """A standalone version of a follow-up, or None (then the heuristic resolution is used)."""
+        try:
+            prompt = load_prompt("condense", lang, self.prompts_dir).format(
+                previous_question=previous_question, subject=subject, question=question
+            )
+            reply = str(self.chat.invoke([("human", prompt)]).content).strip()
+        except Exception as exc:
+            log.warning("LLM condense failed (%s)", type(exc).__name__)
+            return None
+        return reply.splitlines()[0][:300] if reply else None
+
+
+def configured_llm(settings: Settings | None = None) -> LlmAnswerer | None:
+    """The LLM when LLM_BASE_URL and LLM_MODEL are set; None otherwise (extractive only)."""
+    config = LlmSettings()
+    if not (config.base_url and config.model):
+        return None
+    log.info("LLM answers enabled: model %s", config.model)
+    return LlmAnswerer(config)

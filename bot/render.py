@@ -1,0 +1,347 @@
+"""Answers written from the directory's fields, in the user's language, with numbered citations.
+
+Nothing here invents: every name, address, figure and label comes from a record. Reported hours and
+prices are always labelled as reported and to be checked; KPI values keep their printed fiscal-year
+label, with the Western fiscal year added in English.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote_plus
+
+from bot.models import Place, SourceRef
+from ingest.fiscal import western_year
+from ingest.loader import Knowledge
+from ingest.passages import CATEGORY_LABELS, KIND_LABELS, ROLE_LABELS
+from ingest.schema import Craft, DocumentMeta, Kpi, Lang, Program, Source, Venue
+
+AUDIENCE_LABELS = {
+    "ja": {
+        "tourists": "観光客",
+        "students": "学生",
+        "children": "子ども",
+        "artisans": "作り手・職人",
+        "businesses": "事業者",
+        "citizens": "市民",
+    },
+    "en": {
+        "tourists": "tourists",
+        "students": "students",
+        "children": "children",
+        "artisans": "artisans",
+        "businesses": "businesses",
+        "citizens": "citizens",
+    },
+}
+CHECK_BEFORE_VISITING = {
+    "ja": "営業時間・料金・体験内容は変わることがあります。訪問前に必ず各施設にご確認ください。",
+    "en": "Hours, prices and hands-on menus change: check with the venue before visiting.",
+}
+CONFIDENCE_NOTE = {
+    "ja": {
+        "high": "情報の確度: 高（公式情報で確認）",
+        "medium": "情報の確度: 中（二次情報に基づく）",
+        "low": "情報の確度: 低",
+    },
+    "en": {
+        "high": "Confidence: high (confirmed on an official page)",
+        "medium": "Confidence: medium (based on secondary sources)",
+        "low": "Confidence: low",
+    },
+}
+
+
+def map_url(venue: Venue) -> str:
+    """A map search link: coordinates when the data has them, otherwise the Japanese address."""
+    if venue.location:
+        return f"https://www.google.com/maps/search/?api=1&query={venue.location.latitude},{venue.location.longitude}"
+    if venue.address.ja:
+        return f"https://www.google.com/maps/search/?api=1&query={quote_plus(venue.address.ja)}"
+    return ""
+
+
+def place_of(venue: Venue, lang: Lang) -> Place:
+    return Place(
+        venue_id=venue.id,
+        name=venue.name.get(lang),
+        address=venue.address.ja or venue.address.en or "",
+        latitude=venue.location.latitude if venue.location else None,
+        longitude=venue.location.longitude if venue.location else None,
+        website=str(venue.website or ""),
+        map_url=map_url(venue),
+        confidence=venue.confidence,
+    )
+
+
+class Citations:
+    """Numbered sources, each cited once."""
+
+    def __init__(self, knowledge: Knowledge):
+        self.knowledge = knowledge
+        self.refs: list[SourceRef] = []
+
+    def cite(self, ref_id: str, kind: str, title: str, url: str = "", section: str = "", lang: str = "") -> str:
+        for ref in self.refs:
+            if ref.id == ref_id and ref.section == section:
+                return f"[{ref.n}]"
+        self.refs.append(
+            SourceRef(n=len(self.refs) + 1, id=ref_id, kind=kind, title=title, section=section, url=url, lang=lang)
+        )
+        return f"[{len(self.refs)}]"
+
+    def primary_url(self, sources: list[Source]) -> str:
+        for s in sources:
+            if s.url:
+                return str(s.url)
+        for s in sources:
+            doc = self.knowledge.documents.get(s.document or "")
+            if doc and doc.meta.source_url:
+                return str(doc.meta.source_url)
+        return ""
+
+    def record(self, kind: str, record: Craft | Venue | Program, lang: Lang) -> str:
+        url = str(record.website) if isinstance(record, Venue) and record.website else ""
+        return self.cite(record.id, kind, record.name.get(lang), url or self.primary_url(record.sources), lang=lang)
+
+    def kpi(self, kpi: Kpi, lang: Lang) -> str:
+        plan = self.knowledge.documents[kpi.plan].meta
+        return self.cite(kpi.plan, "document", plan.title(lang), str(plan.source_url or ""), kpi.section, plan.language)
+
+
+def _crafts_of(venue: Venue, k: Knowledge, lang: Lang) -> str:
+    names = [k.crafts[c].name.get(lang) for c in venue.crafts if c in k.crafts]
+    return ("、" if lang == "ja" else "; ").join(names)
+
+
+def venue_lines(venue: Venue, k: Knowledge, lang: Lang, cite: str, full: bool = True) -> list[str]:
+    """A venue as a few labelled lines (full: everything a tourist needs)."""
+    kinds = ("・" if lang == "ja" else ", ").join(KIND_LABELS[lang][x] for x in venue.kinds)
+    other = venue.name.en if lang == "ja" else venue.name.ja
+    lines = [f"{venue.name.get(lang)} ({other}) — {venue.area.get(lang)} {cite}"]
+    if lang == "ja":
+        lines.append(f"・できること: {kinds}")
+        if venue.crafts and full:
+            lines.append(f"・工芸: {_crafts_of(venue, k, lang)}")
+        if full:
+            lines.append(f"・概要: {venue.summary.ja}")
+        if venue.hands_on:
+            lines.append(f"・体験（報告ベース）: {venue.hands_on.description.ja}")
+            if venue.hands_on.reservation_as_reported:
+                lines.append(f"・予約（報告ベース）: {venue.hands_on.reservation_as_reported.ja}")
+        if venue.address.ja:
+            lines.append(f"・住所: {venue.address.ja}")
+    else:
+        lines.append(f"• What you can do: {kinds}")
+        if venue.crafts and full:
+            lines.append(f"• Crafts: {_crafts_of(venue, k, lang)}")
+        if full:
+            lines.append(f"• About: {venue.summary.en}")
+        if venue.hands_on:
+            lines.append(f"• Hands-on (as reported): {venue.hands_on.description.en}")
+            if venue.hands_on.reservation_as_reported:
+                lines.append(f"• Booking (as reported): {venue.hands_on.reservation_as_reported.en}")
+        if venue.address.ja or venue.address.en:
+            address = venue.address.en or venue.address.ja
+            note = " (unofficial romanisation)" if venue.address.en and venue.address.en_is_transliteration else ""
+            if venue.address.en and venue.address.ja:
+                address = f"{venue.address.ja} / {venue.address.en}{note}"
+            lines.append(f"• Address: {address}")
+    bullet = "・" if lang == "ja" else "• "
+    if venue.website:
+        lines.append(f"{bullet}{'ウェブサイト' if lang == 'ja' else 'Website'}: {venue.website}")
+    if map_url(venue):
+        lines.append(f"{bullet}{'地図' if lang == 'ja' else 'Map'}: {map_url(venue)}")
+    if venue.hours_as_reported and full:
+        label = (
+            "営業時間・料金（報告ベース・要確認）" if lang == "ja" else "Hours/prices (reported; check before visiting)"
+        )
+        lines.append(f"{bullet}{label}: {venue.hours_as_reported.get(lang)}")
+    lines.append(f"{bullet}{CONFIDENCE_NOTE[lang][venue.confidence]}")
+    return lines
+
+
+def render_venue(venue: Venue, k: Knowledge, lang: Lang, cites: Citations) -> str:
+    lines = venue_lines(venue, k, lang, cites.record("venue", venue, lang))
+    lines.append("")
+    lines.append(CHECK_BEFORE_VISITING[lang])
+    return "\n".join(lines)
+
+
+def venues_for(craft_ids: list[str], kinds: list[str], k: Knowledge) -> list[Venue]:
+    """Venues that offer one of these crafts with one of these kinds (any kind when none asked)."""
+    out = [
+        v
+        for v in k.venues.values()
+        if any(c in v.crafts for c in craft_ids) and (not kinds or any(x in v.kinds for x in kinds))
+    ]
+    order = {c: n for n, c in enumerate(craft_ids)}
+    return sorted(
+        out,
+        key=lambda v: (
+            min(order.get(c, 99) for c in v.crafts),  # the craft asked about most specifically first
+            len(v.crafts),  # specialists before places that show everything
+            v.confidence != "high",
+        ),
+    )
+
+
+def render_venue_list(
+    craft_ids: list[str], kinds: list[str], venues: list[Venue], k: Knowledge, lang: Lang, cites: Citations, limit: int
+) -> str:
+    craft_names = ("、" if lang == "ja" else " / ").join(
+        f"{k.crafts[c].name.get(lang)}" + (f" ({k.crafts[c].name.ja})" if lang == "en" else "") for c in craft_ids[:2]
+    )
+    verb = {
+        "ja": {"try": "体験できる", "buy": "買える", "see": "見られる", "learn": "学べる"},
+        "en": {"try": "try", "buy": "buy", "see": "see", "learn": "learn about"},
+    }[lang]
+    if lang == "ja":
+        what = "・".join(verb[x] for x in kinds) if kinds else "見る・買う・体験できる"
+        lines = [f"{craft_names}を{what}場所（ディレクトリより）:"]
+    else:
+        what = " or ".join(verb[x] for x in kinds) if kinds else "see, buy or try"
+        lines = [f"Places to {what} {craft_names}, from the directory:"]
+    for n, venue in enumerate(venues[:limit], 1):
+        block = venue_lines(venue, k, lang, cites.record("venue", venue, lang), full=False)
+        lines.append("")
+        lines.append(f"{n}. {block[0]}")
+        lines.extend(f"   {line}" for line in block[1:])
+    if len(venues) > limit:
+        rest = ("、" if lang == "ja" else "; ").join(v.name.get(lang) for v in venues[limit:])
+        lines.append("")
+        lines.append(f"{'ほかに' if lang == 'ja' else 'Also'}: {rest}")
+    lines.append("")
+    lines.append(CHECK_BEFORE_VISITING[lang])
+    return "\n".join(lines)
+
+
+def render_craft(craft: Craft, k: Knowledge, lang: Lang, cites: Citations) -> str:
+    cite = cites.record("craft", craft, lang)
+    if lang == "ja":
+        lines = [
+            f"{craft.name.ja}（{craft.reading_ja}、{craft.name.en}）{cite}",
+            f"種別: {CATEGORY_LABELS['ja'][craft.category]}",
+        ]
+    else:
+        lines = [
+            f"{craft.name.en} ({craft.name.ja}, {craft.reading_ja}) {cite}",
+            f"Category: {CATEGORY_LABELS['en'][craft.category]}",
+        ]
+    lines.append(craft.description.get(lang))
+    where = []
+    for kind in ("see", "buy", "try"):
+        venues = venues_for([craft.id], [kind], k)
+        if venues:
+            names = ("、" if lang == "ja" else "; ").join(
+                f"{v.name.get(lang)} {cites.record('venue', v, lang)}" for v in venues[:4]
+            )
+            where.append(f"{'・' if lang == 'ja' else '• '}{KIND_LABELS[lang][kind]}: {names}")
+    if where:
+        lines.append("")
+        lines.append("見る・買う・体験できる場所:" if lang == "ja" else "Where to see, buy or try it:")
+        lines.extend(where)
+        lines.append(CHECK_BEFORE_VISITING[lang])
+    return "\n".join(lines)
+
+
+def kpi_value_lines(kpi: Kpi, lang: Lang) -> list[str]:
+    lines = []
+    for v in kpi.values:
+        role = ROLE_LABELS[lang][v.role]
+        if lang == "ja":
+            lines.append(f"・{role}: {v.value_as_printed}（{v.label_as_printed}）")
+        else:
+            western = western_year(v.label_as_printed)
+            label = f"{v.label_as_printed} = {western}" if western else v.label_as_printed
+            lines.append(f"• {role.capitalize()}: {v.value_as_printed} ({label})")
+    return lines
+
+
+def render_kpi(kpi: Kpi, k: Knowledge, lang: Lang, cites: Citations, focus: str | None = None) -> str:
+    plan = k.documents[kpi.plan].meta
+    cite = cites.kpi(kpi, lang)
+    if lang == "ja":
+        lines = [f"{kpi.indicator.ja} {cite}", f"計画: {plan.title_ja}", f"区分: {kpi.section}"]
+        if plan.plan_period:
+            lines.append(f"計画期間: {plan.plan_period}")
+    else:
+        lines = [f"{kpi.indicator.en} ({kpi.indicator.ja}) {cite}", f"Plan: {plan.title_en}", f"Section: {kpi.section}"]
+        if plan.plan_period:
+            lines.append(f"Plan period: {plan.plan_period}")
+    roles = {v.role for v in kpi.values}
+    if focus and focus not in roles:
+        missing = {
+            "ja": f"この計画には、この指標の{ROLE_LABELS['ja'][focus]}は記載されていません。",
+            "en": f"The plan gives no {ROLE_LABELS['en'][focus]} for this indicator.",
+        }[lang]
+        lines.append(missing)
+    lines.extend(kpi_value_lines(kpi, lang))
+    lines.append(f"{'単位' if lang == 'ja' else 'Unit'}: {kpi.unit.get(lang)}")
+    if kpi.measurement_method_as_printed:
+        lines.append(f"{'把握方法' if lang == 'ja' else 'Measured by'}: {kpi.measurement_method_as_printed}")
+    if kpi.garbled:
+        lines.append(
+            "注意: 原資料の表の抽出が乱れており、この数値の対応づけは推定です。原本でご確認ください。"
+            if lang == "ja"
+            else "Caution: the plan's table is garbled in the source text, so this figure's attribution is an "
+            "inference. Check the original plan."
+        )
+    return "\n".join(lines)
+
+
+def render_program(program: Program, k: Knowledge, lang: Lang, cites: Citations) -> str:
+    cite = cites.record("program", program, lang)
+    other = program.name.en if lang == "ja" else program.name.ja
+    audience = ("・" if lang == "ja" else ", ").join(AUDIENCE_LABELS[lang][a] for a in program.audience)
+    if lang == "ja":
+        lines = [
+            f"{program.name.ja}（{other}）{cite}",
+            program.summary.ja,
+            f"・対象: {audience}",
+            f"・主催・運営: {program.organizer.ja}",
+        ]
+    else:
+        lines = [
+            f"{program.name.en} ({other}) {cite}",
+            program.summary.en,
+            f"• For: {audience}",
+            f"• Organizer: {program.organizer.en}",
+        ]
+    if program.related_venues:
+        names = ("、" if lang == "ja" else "; ").join(
+            k.venues[v].name.get(lang) for v in program.related_venues if v in k.venues
+        )
+        lines.append(f"{'・関連施設' if lang == 'ja' else '• Related places'}: {names}")
+    for link in program.related_kpis[:3]:
+        kpi = k.kpis.get(link.kpi)
+        if kpi is None:
+            continue
+        kcite = cites.kpi(kpi, lang)
+        lines.append(f"{'・関連指標' if lang == 'ja' else '• Related indicator'}: {kpi.indicator.get(lang)} {kcite}")
+        lines.extend(f"   {line}" for line in kpi_value_lines(kpi, lang))
+    if not program.public_information_found:
+        lines.append(
+            "公開されている現在の募集・日程の情報は見つかっていません。主催者にお問い合わせください。"
+            if lang == "ja"
+            else "No public page about the current programme (dates, how to apply) was found: ask the organizer."
+        )
+    return "\n".join(lines)
+
+
+def render_plan(doc: DocumentMeta, lang: Lang, cites: Citations) -> str:
+    """A plan's identity card from its front matter: title, publisher, edition, period."""
+    cite = cites.cite(doc.id, "document", doc.title(lang), str(doc.source_url or ""), "", doc.language)
+    other = doc.title_en if lang == "ja" else doc.title_ja
+    if lang == "ja":
+        lines = [f"{doc.title_ja}（{other}）{cite}", f"・発行: {doc.publisher_ja}"]
+        if doc.revision:
+            lines.append(f"・策定・改定: {doc.revision}")
+        if doc.plan_period:
+            lines.append(f"・計画期間: {doc.plan_period}")
+    else:
+        lines = [f"{doc.title_en} ({other}) {cite}", f"• Publisher: {doc.publisher_en}"]
+        if doc.revision:
+            lines.append(f"• Issued / revised (as printed): {doc.revision}")
+        if doc.plan_period:
+            lines.append(f"• Plan period: {doc.plan_period}")
+    return "\n".join(lines)

@@ -1,0 +1,227 @@
+"""Cross-lingual hybrid retrieval over the active index.
+
+A multilingual embedder still prefers passages in the question's language, so one search over a mixed
+index buries the other language. Each language's entries are therefore searched on their own with
+three signals (e5, USE, BM25), fused with reciprocal rank fusion, and the two languages' lists are
+merged afterwards. The index is small (about a thousand entries), so the retriever reads the active
+generation's vectors from Chroma once and searches them exactly in memory: filtered approximate search
+loses recall when a filter keeps a third of the collection, and exact search is faster at this size.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bot.glossary import Glossary
+from ingest.embedders import Embedder, load_embedders
+from ingest.keywords import KeywordIndex
+from ingest.schema import LANGS
+from ingest.settings import Settings
+from ingest.store import IndexStore
+
+log = logging.getLogger(__name__)
+RRF_K = 60
+CANDIDATES = 40  # per signal and language
+SAME_LANGUAGE_HANDICAP = 0.08
+
+
+@dataclass
+class Hit:
+    """One retrieved entry with its fused score and the rank each signal gave it."""
+
+    id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float = 0.0
+    ranks: dict[str, int] = field(default_factory=dict)
+    similarities: dict[str, float] = field(default_factory=dict)  # cosine per dense signal
+
+    @property
+    def kind(self) -> str:
+        return str(self.metadata["kind"])
+
+    @property
+    def lang(self) -> str:
+        return str(self.metadata["lang"])
+
+    @property
+    def record_id(self) -> str:
+        return str(self.metadata["record_id"])
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]  # everything, by fused score: what to answer from
+    passages: list[Hit]  # documents of both languages, interleaved: what to quote from
+    vectors: dict[str, np.ndarray]  # the question's embeddings (reused for sentence scoring)
+
+
+def rrf(rankings: dict[str, list[str]], weights: dict[str, float] | None = None, k: int = RRF_K) -> dict[str, float]:
+    """Weighted reciprocal rank fusion of several ranked id lists."""
+    scores: dict[str, float] = {}
+    for name, ranking in rankings.items():
+        weight = 1.0 if weights is None else weights.get(name, 1.0)
+        for rank, entry_id in enumerate(ranking):
+            scores[entry_id] = scores.get(entry_id, 0.0) + weight / (k + rank + 1)
+    return scores
+
+
+class HybridRetriever:
+    """Loads the active generation once; thread-safe searches afterwards."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: IndexStore | None = None,
+        embedders: list[Embedder] | None = None,
+        glossary: Glossary | None = None,
+    ):
+        self.settings = settings
+        self.glossary = glossary
+        self.embedders = embedders or load_embedders(settings)
+        self.store = store or IndexStore(settings)
+        self._lock = threading.Lock()
+        self.reload()
+
+    def reload(self) -> None:
+        """(Re)load the active generation: collections, stored texts and the BM25 indexes."""
+        models = {e.key: e.model_id for e in self.embedders}
+        gen = self.store.require_active(models)
+        collections = {e.key: self.store.collection(gen.id, e.key) for e in self.embedders}
+        entries: dict[str, tuple[str, dict[str, Any]]] = {}
+        vectors: dict[str, dict[str, tuple[list[str], np.ndarray]]] = {}
+        for key, collection in collections.items():
+            got = collection.get(include=["documents", "metadatas", "embeddings"])
+            if not entries:
+                entries = {
+                    i: (doc, meta) for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+                }
+            matrix = np.asarray(got["embeddings"], dtype=np.float32)
+            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+            vectors[key] = {}
+            for lang in LANGS:
+                rows = [n for n, i in enumerate(got["ids"]) if entries[i][1]["lang"] == lang]
+                vectors[key][lang] = ([got["ids"][n] for n in rows], matrix[rows])
+        keyword: dict[str, KeywordIndex] = {}
+        for lang in LANGS:
+            ids = [i for i, (_, m) in entries.items() if m["lang"] == lang]
+            texts = [_keyword_text(entries[i][0], entries[i][1]) for i in ids]
+            keyword[lang] = KeywordIndex(ids, texts, lang)
+        with self._lock:
+            self.generation = gen.id
+            self._vectors = vectors
+            self._entries = entries
+            self._keyword = keyword
+        log.info("retriever loaded generation %s (%d entries)", gen.id, len(entries))
+
+    def refresh_if_changed(self) -> bool:
+        """Switch to a newer generation if ingestion made one; cheap when nothing changed."""
+        active = self.store.active()
+        if active is not None and active.id != self.generation:
+            self.reload()
+            return True
+        return False
+
+    def _kind(self, entry_id: str) -> str:
+        return str(self._entries[entry_id][1]["kind"])
+
+    def entry(self, entry_id: str) -> Hit | None:
+        item = self._entries.get(entry_id)
+        return Hit(entry_id, item[0], dict(item[1])) if item else None
+
+    def entries(self, kind: str | None = None, lang: str | None = None) -> list[Hit]:
+        return [
+            Hit(i, doc, dict(meta))
+            for i, (doc, meta) in self._entries.items()
+            if (kind is None or meta["kind"] == kind) and (lang is None or meta["lang"] == lang)
+        ]
+
+    def search_language(
+        self,
+        query: str,
+        lang: str,
+        vectors: dict[str, np.ndarray],
+        kinds: list[str] | None = None,
+        query_lang: str | None = None,
+    ) -> list[Hit]:
+        """Fused ranking of one language's entries (keywords bridged through the glossary across languages)."""
+        allowed = set(kinds) if kinds else None
+        rankings: dict[str, list[str]] = {}
+        similarity: dict[str, dict[str, float]] = {}
+        for key, per_lang in self._vectors.items():
+            ids, matrix = per_lang[lang]
+            sims = matrix @ vectors[key]
+            ranked = [ids[n] for n in np.argsort(-sims) if allowed is None or self._kind(ids[n]) in allowed]
+            rankings[key] = ranked[:CANDIDATES]
+            for n, entry_id in enumerate(ids):
+                similarity.setdefault(entry_id, {})[key] = float(sims[n])
+        index = self._keyword[lang]
+        keywords = query
+        if query_lang and query_lang != lang:
+            keywords = " ".join(self.glossary.bridge(query, query_lang)) if self.glossary else ""
+        scores = index.scores(keywords)
+        order = [i for i in np.argsort(-scores) if scores[i] > 0]
+        rankings["bm25"] = [index.ids[i] for i in order if allowed is None or self._kind(index.ids[i]) in allowed][
+            :CANDIDATES
+        ]
+        fused = rrf(rankings)
+        hits = []
+        for entry_id, score in sorted(fused.items(), key=lambda x: -x[1]):
+            doc, meta = self._entries[entry_id]
+            ranks = {name: r.index(entry_id) + 1 for name, r in rankings.items() if entry_id in r}
+            hits.append(Hit(entry_id, doc, dict(meta), score, ranks, similarity.get(entry_id, {})))
+        return hits
+
+    def search(self, query: str, query_lang: str, k: int = 10, kinds: list[str] | None = None) -> SearchResult:
+        """Search both languages separately, then merge the two rankings.
+
+        Directory records exist in both languages with the same content, so they are searched in the
+        question's language only (same-language matching is the most precise); documents exist in one
+        language each and are searched in both. ``hits`` merges everything by fused score (records and
+        same-language passages win ties, which is right for choosing what to answer from);
+        ``passages`` interleaves the two languages' documents for quoting.
+        """
+        vectors = {e.key: e.embed_queries([query])[0] for e in self.embedders}
+        other = "ja" if query_lang == "en" else "en"
+        other_kinds = [x for x in (kinds or ["document"]) if x == "document"]
+        per_lang = {query_lang: self.search_language(query, query_lang, vectors, kinds, query_lang)}
+        per_lang[other] = self.search_language(query, other, vectors, other_kinds, query_lang) if other_kinds else []
+        merged = sorted((h for hits in per_lang.values() for h in hits), key=lambda h: -h.score)[:k]
+        documents = {lang: [h for h in hits if h.kind == "document"] for lang, hits in per_lang.items()}
+        return SearchResult(merged, interleave_languages(documents, query_lang, k), vectors)
+
+
+def language_score(hits: list[Hit], lang: str, query_lang: str) -> float:
+    """How likely this language's list holds the answer, from its top hits' similarities.
+
+    USE is the least language-biased signal; e5 adds precision; a same-language list gets a small
+    handicap because both embedders rate same-language text higher. Weights were fitted on
+    shared/reference/eval/xling_dev.json (see `guide eval`).
+    """
+    top = hits[:3]
+    if not top:
+        return float("-inf")
+    use = max(h.similarities.get("use", 0.0) for h in top)
+    dense = max(h.similarities.get("dense", 0.0) for h in top)
+    return use + 0.5 * dense - (SAME_LANGUAGE_HANDICAP if lang == query_lang else 0.0)
+
+
+def interleave_languages(per_lang: dict[str, list[Hit]], query_lang: str, k: int) -> list[Hit]:
+    """Alternate the two languages' rankings, starting with the language more likely to hold the answer."""
+    order = sorted(per_lang, key=lambda lang: -language_score(per_lang[lang], lang, query_lang))
+    merged: list[Hit] = []
+    queues = [list(per_lang[lang]) for lang in order]
+    while len(merged) < k and any(queues):
+        for queue in queues:
+            if queue and len(merged) < k:
+                merged.append(queue.pop(0))
+    return merged
+
+
+def _keyword_text(text: str, meta: dict[str, Any]) -> str:
+    return f"{meta.get('title', '')} {meta.get('section', '')}\n{text}"
