@@ -49,7 +49,7 @@ _KPI_ROLE = {
     "current": re.compile(r"current|latest|now|現状|現在|最新", re.I),
 }
 _KPI_WORDS = re.compile(
-    r"\b(kpi|kpis|indicator|target|baseline|figure|number of|how many|percentage|rate)\b"
+    r"\b(kpis?|indicators?|targets?|baselines?|figures?|numbers? of|how many|percentage|rates?|statistics)\b"
     r"|指標|目標値|目標|基準値|現状値|人数|件数|割合|数値|実績|推移|者数",
     re.I,
 )

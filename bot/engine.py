@@ -58,6 +58,8 @@ VENUE_LIST_LIMIT = 5
 # Evidence thresholds on the best USE cosine among the top hits (USE is the least language-biased
 # signal). Calibrated on the project's QA set (tests/qa/qa_set.yaml): see `guide eval`.
 WEAK_EVIDENCE = 0.22
+AGREEMENT_RRF = 0.045  # 3 signals at ranks 1-4 give about 0.047 (RRF k=60)
+AGREEMENT_DENSE = 0.84
 REFRESH_SECONDS = 5.0
 
 _INJECTION = re.compile(
@@ -97,6 +99,9 @@ _PLAN_META = re.compile(
     re.I,
 )
 
+_WHEN = re.compile(r"\b(when|what year|which year|since when|how long ago)\b|いつ|何年", re.I)
+_DATED = re.compile(r"(?<!\d)(1[6-9]|20)\d\d(?!\d)|[0-9０-９]+年|令和|平成|昭和|明治")
+
 SCOPE = {
     "ja": "私は金沢の工芸・工房・市の取り組みについてのガイドです。そのご質問にはお答えできません。"
     "たとえば「金箔の体験はどこでできますか？」や「九谷焼とは？」のようにお尋ねください。",
@@ -119,6 +124,11 @@ class Decision:
 
     mode: str  # venues | craft | venue | program | kpi | documents | unknown | offtopic
     hits: list[Hit]
+
+
+def _indicator_key(indicator: str) -> str:
+    """An indicator's identity: NFKC, no spaces, no 〔再掲〕 (repeat) mark."""
+    return re.sub(r"\s|〔再掲〕", "", unicodedata.normalize("NFKC", indicator))
 
 
 def clean_question(text: str) -> str:
@@ -263,6 +273,11 @@ class Engine:
         if main.kind == "program" and _APPLY.search(text) and not record.public_information_found:
             body = render_program(record, k, lang, cites)
             return self._unknown(lang, hits, cites, known=body), Decision("unknown", hits)
+        if main.kind == "program" and asks_for_figures(text) and asked_years(text):
+            years = set().union(*(kpi_years(k.kpis[x.kpi]) for x in record.related_kpis if x.kpi in k.kpis))
+            if not asked_years(text) & years:
+                body = render_program(record, k, lang, cites)
+                return self._unknown(lang, hits, cites, known=body), Decision("unknown", hits)
         places = []
         if main.kind == "craft":
             body = render_craft(record, k, lang, cites)
@@ -278,6 +293,9 @@ class Engine:
                 body = render_kpi(record, k, lang, cites, focus=kpi_focus(text))
                 return self._unknown(lang, hits, cites, known=body), Decision("unknown", hits)
             body = render_kpi(record, k, lang, cites, focus=kpi_focus(text))
+            for twin in self._twin_kpis(record, hits):
+                # The same indicator in another plan (or repeated): show it too, each with its own plan.
+                body += "\n\n" + render_kpi(twin, k, lang, cites, focus=kpi_focus(text))
             others = self._related_kpis(hits, main)
             if others:
                 label = "関連する指標" if lang == "ja" else "Related indicators"
@@ -349,7 +367,13 @@ class Engine:
 
     def _supported(self, text: str, lang: Lang, hits: list[Hit]) -> bool:
         """Is there evidence at all? Similarity high enough, and (same language) some shared content word."""
-        if self._evidence(hits) < WEAK_EVIDENCE:
+        top = hits[0] if hits else None
+        # All three signals ranking the same entry near the top is evidence even when USE's absolute
+        # similarity is low (it is for short, figure-heavy KPI entries).
+        agreement = (
+            top is not None and top.score >= AGREEMENT_RRF and top.similarities.get("dense", 0.0) >= AGREEMENT_DENSE
+        )
+        if self._evidence(hits) < WEAK_EVIDENCE and not agreement:
             return False
         words = content_words(text, lang)
         same = [h for h in hits[:5] if h.lang == lang]
@@ -366,6 +390,9 @@ class Engine:
         A venue or program the question names wins; a follow-up keeps its subject while it is still
         among the top hits; a question about figures prefers the KPI whose indicator it matches best.
         """
+        kpis = [h for h in hits[:5] if h.kind == "kpi"]
+        if kpis and asks_for_figures(text):
+            return max(kpis, key=lambda h: (self._indicator_fit(text, h, lang), h.score))
         for ref in named:
             kind, record_id = ref.split(":", 1)
             for hit in hits:
@@ -376,8 +403,12 @@ class Engine:
             for hit in hits[:6]:
                 if hit.kind == kind and hit.record_id == record_id:
                     return hit
-        kpis = [h for h in hits[:5] if h.kind == "kpi"]
-        if kpis and (asks_for_figures(text) or hits[0].kind == "kpi"):
+        if _WHEN.search(text):
+            # A "when" question wants a date: prefer the best entry that states one.
+            dated = [h for h in hits[:3] if _DATED.search(h.text)]
+            if dated:
+                return dated[0]
+        if kpis and hits[0].kind == "kpi":
             return max(kpis, key=lambda h: (self._indicator_fit(text, h, lang), h.score))
         return hits[0]
 
@@ -388,10 +419,20 @@ class Engine:
             return float("-inf")
         asked = set(tokenize(text, lang))
         words = set(tokenize(kpi.indicator.get(lang), lang))
-        return len(asked & words) - 0.5 * len(words - asked)
+        return len(asked & words) - 0.25 * len(words - asked)
+
+    def _twin_kpis(self, kpi, hits: list[Hit]) -> list:
+        """Other KPIs with the same indicator (spacing and bracket width aside) among the hits."""
+        key = _indicator_key(kpi.indicator.ja)
+        twins = []
+        for hit in hits[:8]:
+            other = self.knowledge.kpis.get(hit.record_id) if hit.kind == "kpi" else None
+            if other and other.id != kpi.id and other not in twins and _indicator_key(other.indicator.ja) == key:
+                twins.append(other)
+        return twins[:2]
 
     def _related_kpis(self, hits: list[Hit], main: Hit):
-        seen = {main.record_id}
+        seen = {main.record_id} | {t.id for t in self._twin_kpis(self.knowledge.kpis[main.record_id], hits)}
         out = []
         for hit in hits[:6]:
             if hit.kind == "kpi" and hit.record_id not in seen:
@@ -411,7 +452,7 @@ class Engine:
             lang: set(tokenize(query, lang)),
             other: set(tokenize(" ".join(self.glossary.bridge(query, lang, names_only=False)), other)),
         }
-        quotes = best_quotes(question_vector, passages, self.scorer, keywords)
+        quotes = best_quotes(question_vector, passages, self.scorer, keywords, question=query)
         lines: list[str] = []
         foreign = False
         for quote in quotes:

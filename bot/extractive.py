@@ -22,6 +22,29 @@ MIN_SENTENCE = 12
 MAX_SENTENCE = 400
 
 
+# What a question asks for, and what a sentence that answers it contains.
+ANSWER_TYPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
+    "year": (
+        re.compile(r"\b(when|what year|which year|since when)\b|いつ|何年", re.I),
+        re.compile(r"(?<!\d)(1[6-9]|20)\d\d(?!\d)|[0-9０-９]+年|令和|平成"),
+    ),
+    "count": (
+        re.compile(
+            r"\b(how many|how much|number of|what percentage)\b|いくつ|何人|何件|何都市|何か国|どれくらい|どのくらい",
+            re.I,
+        ),
+        re.compile(r"[0-9０-９]"),
+    ),
+}
+
+
+def answer_type(question: str) -> str | None:
+    for name, (asks, _) in ANSWER_TYPES.items():
+        if asks.search(question):
+            return name
+    return None
+
+
 @dataclass
 class Quote:
     text: str
@@ -74,6 +97,7 @@ def best_quotes(
     scorer: SentenceScorer,
     keywords: dict[str, set[str]] | None = None,
     limit: int = 3,
+    question: str = "",
 ) -> list[Quote]:
     """The best sentences among the passages, at most two from one passage, in score order.
 
@@ -81,12 +105,15 @@ def best_quotes(
     a line ending in a colon introduces a list rather than stating anything, so it is skipped.
     """
     keywords = keywords or {}
+    wants = answer_type(question) if question else None
     candidates: list[tuple[str, Hit, float]] = []
     for rank, hit in enumerate(hits):
         for sentence in split_sentences(hit.text, hit.lang):
             if sentence.rstrip().endswith((":", "：")):
                 continue
             bonus = 0.03 * (len(hits) - rank) + 0.3 * _overlap(sentence, hit.lang, keywords)
+            if wants and ANSWER_TYPES[wants][1].search(sentence):
+                bonus += 0.15
             candidates.append((sentence[:MAX_SENTENCE], hit, bonus))
     if not candidates:
         return []

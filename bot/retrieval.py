@@ -11,6 +11,7 @@ loses recall when a filter keeps a third of the collection, and exact search is 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from ingest.store import IndexStore
 
 log = logging.getLogger(__name__)
 RRF_K = 60
+_CITY = re.compile(r"kanazawa|金沢", re.I)
 CANDIDATES = 40  # per signal and language
 SAME_LANGUAGE_HANDICAP = 0.08
 
@@ -164,6 +166,7 @@ class HybridRetriever:
         keywords = query
         if query_lang and query_lang != lang:
             keywords = " ".join(self.glossary.bridge(query, query_lang)) if self.glossary else ""
+            keywords = _CITY.sub(" ", keywords)  # the city's name matches every passage: no signal
         scores = index.scores(keywords)
         order = [i for i in np.argsort(-scores) if scores[i] > 0]
         rankings["bm25"] = [index.ids[i] for i in order if allowed is None or self._kind(index.ids[i]) in allowed][
