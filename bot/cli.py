@@ -144,6 +144,12 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.tg.app import main as serve
+
+    return serve()
+
+
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.console import chat
 
@@ -182,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument("--jsonl", action="store_true", help="questions on stdin, one JSON answer per line")
     p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("serve", help="run the Telegram bot (long polling; a webhook when WEBHOOK_URL is set)")
+    p.set_defaults(func=cmd_serve)
     p = sub.add_parser("chat", help="a console chat with history (try the bot without Telegram)")
     p.add_argument("--lang", choices=["ja", "en"], help="answer in this language")
     p.set_defaults(func=cmd_chat)

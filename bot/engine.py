@@ -556,3 +556,39 @@ class Engine:
 
     def _offtopic(self, lang: Lang) -> Answer:
         return Answer(question="", language=lang, kind="offtopic", answer=SCOPE[lang])
+
+    # ------------------------------------------------------------------ browsing (buttons, menus)
+    def describe(self, kind: str, record_id: str, lang: Lang) -> Answer | None:
+        """A record's card (craft, venue or program), as an answer with sources and places."""
+        k = self.knowledge
+        cites = Citations(k)
+        record = self._record(kind, record_id)
+        if record is None:
+            return None
+        places = []
+        if kind == "craft":
+            body = render_craft(record, k, lang, cites)
+        elif kind == "venue":
+            body = render_venue(record, k, lang, cites)
+            places = [record]
+        elif kind == "program":
+            body = render_program(record, k, lang, cites)
+        else:
+            body = render_kpi(record, k, lang, cites)
+        answer = self._answer(lang, body, cites, places=places)
+        answer.subject = f"{kind}:{record_id}"
+        return answer
+
+    def places_for(self, craft_id: str, kinds: list[str], lang: Lang) -> Answer | None:
+        """Venues for one craft (and kinds), as in 'Where can I try …'."""
+        if craft_id not in self.knowledge.crafts:
+            return None
+        answer, _ = self._venues([craft_id], kinds, lang, Citations(self.knowledge), [])
+        return answer
+
+    def crafts_with(self, kind: str | None = None) -> list:
+        """Crafts, optionally only those some venue offers with this kind (e.g. 'try')."""
+        crafts = list(self.knowledge.crafts.values())
+        if kind:
+            crafts = [c for c in crafts if venues_for([c.id], [kind], self.knowledge)]
+        return crafts

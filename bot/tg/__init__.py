@@ -1,0 +1,1 @@
+"""The Telegram bot (python-telegram-bot v22): wiring, handlers, keyboards, formatting, storage."""

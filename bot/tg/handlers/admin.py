@@ -1,0 +1,75 @@
+"""Staff commands, limited to ADMIN_USER_IDS: /stats, /reingest, /unanswered."""
+
+from __future__ import annotations
+
+import html
+import time
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.cli import format_report
+from bot.tg.sending import send_html, with_retry
+from bot.tg.services import services, ui_lang
+from bot.tg.texts import t
+from ingest.loader import KnowledgeError
+from ingest.pipeline import run_ingest
+
+
+async def _refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """True (and a polite refusal) when the sender is not staff."""
+    user = update.effective_user
+    if services(context).is_admin(user.id if user else None):
+        return False
+    await with_retry(lambda: update.effective_message.reply_text(t("admin_only", ui_lang(update, context))))
+    return True
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Questions per day and language, unknown-answer rate, feedback, most asked topics."""
+    if await _refuse(update, context):
+        return
+    st = await services(context).run(services(context).storage.stats)
+    lines = ["<b>Questions (last 14 days)</b>"]
+    lines += [f"{day} {lang}: {n}" for day, lang, n in st.per_day] or ["none yet"]
+    rate = f"{100 * st.unknown / st.total:.0f}%" if st.total else "-"
+    lines.append(f"\nUnknown answers: {st.unknown}/{st.total} ({rate})")
+    lines.append(f"Feedback: 👍 {st.feedback['up']}  👎 {st.feedback['down']}")
+    if st.topics:
+        lines.append("\n<b>Most asked topics</b>")
+        lines += [f"{html.escape(subject)}: {n}" for subject, n in st.topics]
+    await send_html(context.bot, update.effective_chat.id, "\n".join(lines))
+
+
+async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Recent questions the guide could not answer."""
+    if await _refuse(update, context):
+        return
+    rows = await services(context).run(services(context).storage.unanswered)
+    if not rows:
+        await with_retry(lambda: update.effective_message.reply_text(t("no_unanswered", ui_lang(update, context))))
+        return
+    lines = [
+        f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime(asked))} [{lang}] {html.escape(q[:200])}"
+        for asked, lang, q in rows
+    ]
+    await send_html(context.bot, update.effective_chat.id, "\n".join(lines))
+
+
+async def reingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Run ingestion; the engine keeps answering from the old index until the new one is active."""
+    if await _refuse(update, context):
+        return
+    s = services(context)
+    lang = ui_lang(update, context)
+    chat_id = update.effective_chat.id
+    async with s.reingest_lock:
+        await with_retry(lambda: context.bot.send_message(chat_id, t("reingest_started", lang)))
+        try:
+            report = await s.run(run_ingest, s.settings, embedders=s.engine.embedders)
+        except KnowledgeError as exc:
+            text = f"{t('reingest_failed', lang)}\n<pre>{html.escape(str(exc))}</pre>"
+            await send_html(context.bot, chat_id, text)
+            return
+        await s.run(s.engine.reload)
+    await send_html(context.bot, chat_id, f"<pre>{html.escape(format_report(report))}</pre>")

@@ -1,0 +1,127 @@
+"""Inline-button presses: language, craft cards, places to try, programs, map pins, examples, feedback."""
+
+from __future__ import annotations
+
+from urllib.parse import quote_plus
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.tg.callbacks import Callback
+from bot.tg.handlers.questions import answer_question
+from bot.tg.keyboards import without_feedback
+from bot.tg.sending import send_answer, with_retry
+from bot.tg.services import chat_lang, services, ui_lang
+from bot.tg.texts import EXAMPLES, t
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Route a button press by its compact callback data."""
+    query = update.callback_query
+    callback = Callback.decode(query.data)
+    if callback is None or not callback.args:
+        await with_retry(lambda: query.answer())
+        return
+    handler = ROUTES[callback.action]
+    await handler(update, context, callback.args)
+
+
+async def _lang(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
+    choice = args[0] if args[0] in ("ja", "en") else None
+    services(context).storage.set_chat_lang(update.effective_chat.id, choice)
+    await with_retry(lambda: update.callback_query.answer())
+    key = f"lang_set_{choice or 'auto'}"
+    await with_retry(lambda: context.bot.send_message(update.effective_chat.id, t(key, ui_lang(update, context))))
+
+
+def _answer_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    return chat_lang(update, context) or ui_lang(update, context)
+
+
+async def _card(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str, record_id: str) -> None:
+    s = services(context)
+    await with_retry(lambda: update.callback_query.answer())
+    answer = s.engine.describe(kind, record_id, _answer_lang(update, context))
+    if answer is not None:
+        await send_answer(context.bot, update.effective_chat.id, answer, None)
+
+
+async def _craft(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
+    await _card(update, context, "craft", args[0])
+
+
+async def _venue(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
+    await _card(update, context, "venue", args[0])
+
+
+async def _program(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
+    await _card(update, context, "program", args[0])
+
+
+async def _try(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
+    s = services(context)
+    await with_retry(lambda: update.callback_query.answer())
+    answer = s.engine.places_for(args[0], ["try"], _answer_lang(update, context))
+    if answer is not None:
+        await send_answer(context.bot, update.effective_chat.id, answer, None)
+
+
+async def _pin(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
+    """A Telegram venue when coordinates are known; otherwise a map search for the address."""
+    s = services(context)
+    venue = s.engine.knowledge.venues.get(args[0])
+    await with_retry(lambda: update.callback_query.answer())
+    if venue is None:
+        return
+    lang = _answer_lang(update, context)
+    chat_id = update.effective_chat.id
+    address = venue.address.ja or venue.address.en or ""
+    if venue.location:
+        await with_retry(
+            lambda: context.bot.send_venue(
+                chat_id, venue.location.latitude, venue.location.longitude, venue.name.get(lang)[:64], address or "-"
+            )
+        )
+    elif address:
+        link = f"https://www.google.com/maps/search/?api=1&query={quote_plus(address)}"
+        text = f"{t('no_coordinates', lang)}\n{venue.name.get(lang)}\n{address}\n{link}"
+        await with_retry(lambda: context.bot.send_message(chat_id, text))
+    else:
+        await with_retry(lambda: context.bot.send_message(chat_id, t("no_address", lang)))
+    if venue.confidence != "high":
+        await with_retry(lambda: context.bot.send_message(chat_id, t("confidence_medium", lang)))
+
+
+async def _feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
+    query = update.callback_query
+    try:
+        vote, question_id = int(args[0]), int(args[1])
+    except (ValueError, IndexError):
+        await with_retry(lambda: query.answer())
+        return
+    stored = vote in (1, -1) and services(context).storage.record_feedback(question_id, update.effective_chat.id, vote)
+    await with_retry(lambda: query.answer(t("thanks", ui_lang(update, context)) if stored else None))
+    if stored and query.message is not None:
+        markup = without_feedback(query.message.reply_markup)
+        await with_retry(lambda: query.edit_message_reply_markup(reply_markup=markup))
+
+
+async def _example(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
+    await with_retry(lambda: update.callback_query.answer())
+    try:
+        question = EXAMPLES[args[0]][int(args[1])]
+    except (KeyError, ValueError, IndexError):
+        return
+    await answer_question(update, context, question, reply=False)
+
+
+ROUTES = {
+    "lang": _lang,
+    "craft": _craft,
+    "venue": _venue,
+    "prog": _program,
+    "try": _try,
+    "pin": _pin,
+    "fb": _feedback,
+    "ex": _example,
+}

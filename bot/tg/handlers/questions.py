@@ -1,0 +1,64 @@
+"""Free-text questions (answered by the engine) and messages that are not text."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.constants import ChatAction, ChatType
+from telegram.ext import ContextTypes
+
+from bot.engine import MAX_QUESTION_CHARS
+from bot.tg.sending import send_answer, with_retry
+from bot.tg.services import chat_lang, services, ui_lang
+from bot.tg.texts import t
+
+
+def addressed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The question, or None when the bot should stay silent (a group message not meant for it)."""
+    message = update.effective_message
+    text = message.text or ""
+    if update.effective_chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return text
+    mention = f"@{context.bot.username}"
+    replied = message.reply_to_message and message.reply_to_message.from_user
+    if replied and message.reply_to_message.from_user.id == context.bot.id:
+        return text.replace(mention, " ")
+    if mention.lower() in text.lower():
+        return re.sub(re.escape(mention), " ", text, flags=re.I)
+    return None
+
+
+async def answer_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, reply: bool = True
+) -> None:
+    """Ask the engine (off the event loop) and send the answer with its sources and buttons."""
+    s = services(context)
+    chat_id = update.effective_chat.id
+    user = update.effective_user
+    if user is not None and not s.limiter.allow(user.id):
+        await with_retry(lambda: context.bot.send_message(chat_id, t("too_fast", ui_lang(update, context))))
+        return
+    await with_retry(lambda: context.bot.send_chat_action(chat_id, ChatAction.TYPING))
+    fixed = chat_lang(update, context)
+    answer = await s.run(s.engine.ask, question, conversation_id=str(chat_id), lang=fixed)
+    question_id = await s.run(s.storage.log_answer, chat_id, answer)
+    if len(question.strip()) > MAX_QUESTION_CHARS:
+        await with_retry(lambda: context.bot.send_message(chat_id, t("truncated", answer.language)))
+    reply_to = update.effective_message.message_id if reply and update.effective_message else None
+    await send_answer(context.bot, chat_id, answer, question_id, reply_to)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A text message: a question for the guide (in groups only when addressed)."""
+    question = addressed_text(update, context)
+    if question is None:
+        return
+    await answer_question(update, context, question)
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, files…: say politely that only text is understood (not in groups)."""
+    if update.effective_chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return
+    await with_retry(lambda: update.effective_message.reply_text(t("non_text", ui_lang(update, context))))
