@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import resource
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from ingest.embedders import load_embedders
 from ingest.loader import load_knowledge
 from ingest.passages import all_passages
 from ingest.pipeline import run_ingest
-from ingest.settings import Settings
+from ingest.settings import PROJECT_ROOT, Settings
 
 SAMPLE = 64
 
@@ -104,5 +105,72 @@ def bench_answers(settings: Settings, rounds: int = 5) -> int:
     p50, p95 = pct(latencies, 0.5), pct(latencies, 0.95)
     print(f"latency p50: {p50:.0f} ms   p95: {p95:.0f} ms   max: {max(latencies):.0f} ms")
     print(f"first-seen questions: p50 {pct(first, 0.5):.0f} ms   p95 {pct(first, 0.95):.0f} ms")
+    print(f"peak memory (max RSS): {peak_rss_mb():.0f} MB")
+    return 0
+
+
+def bench_telegram(settings: Settings, chats: int = 200) -> int:
+    """Updates handled per second and reply latency p95 with `chats` chats writing at once.
+
+    The real bot (python-telegram-bot, long polling over HTTP) against the fake Bot API server of the
+    test suite on 127.0.0.1; each chat sends one question at the same moment.
+    """
+    import asyncio
+    import threading
+
+    from telegram import Update
+
+    from bot.engine import Engine
+    from bot.tg.app import build_application, register_commands
+    from bot.tg.settings import BotSettings
+    from bot.tg.storage import BotStorage
+
+    sys.path.insert(0, str(PROJECT_ROOT))  # the fake Bot API server lives with the tests
+    from tests.fake_telegram import FakeBotApi
+
+    token = "1:BENCH"
+    fake = FakeBotApi(token).start()
+    engine = Engine(settings)
+    with tempfile.TemporaryDirectory(prefix="guide-bench-") as tmp:
+        bot_settings = BotSettings(
+            _env_file=None, TELEGRAM_BOT_TOKEN=token, TELEGRAM_BASE_URL=fake.base_url, QUESTIONS_PER_MINUTE="1000"
+        )
+        application = build_application(bot_settings, settings, engine, BotStorage(Path(tmp) / "bot.sqlite3"))
+        loop = asyncio.new_event_loop()
+        stop = asyncio.Event()
+        ready = threading.Event()
+
+        async def run() -> None:
+            await application.initialize()
+            await register_commands(application)
+            await application.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
+            await application.start()
+            ready.set()
+            await stop.wait()
+            await application.updater.stop()
+            await application.stop()
+            await application.shutdown()
+
+        thread = threading.Thread(target=lambda: loop.run_until_complete(run()), daemon=True)
+        thread.start()
+        ready.wait(60)
+        questions = [q for q in BENCH_QUESTIONS if "weather" not in q]
+        sent_at = {}
+        started = time.monotonic()
+        for n in range(chats):
+            chat = 50_000 + n
+            sent_at[chat] = time.monotonic()
+            fake.message(chat, questions[n % len(questions)])
+        fake.wait_for(lambda: all(fake.sent("sendMessage", c) for c in sent_at), timeout=600, interval=0.2)
+        elapsed = time.monotonic() - started
+        latencies = sorted((fake.sent("sendMessage", c)[0].at - sent_at[c]) * 1000 for c in sent_at)
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(30)
+    fake.stop()
+    print(f"chats: {chats} writing at once, {len(questions)} distinct questions")
+    print(f"updates handled: {chats / elapsed:.1f} per second ({elapsed:.1f} s for all)")
+    p50 = latencies[len(latencies) // 2]
+    p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
+    print(f"reply latency p50: {p50:.0f} ms   p95: {p95:.0f} ms   max: {latencies[-1]:.0f} ms")
     print(f"peak memory (max RSS): {peak_rss_mb():.0f} MB")
     return 0

@@ -102,10 +102,12 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.bench import bench_answers, bench_ingest
+    from bot.bench import bench_answers, bench_ingest, bench_telegram
 
     if args.what == "ingest":
         return bench_ingest(settings)
+    if args.what == "telegram":
+        return bench_telegram(settings)
     return bench_answers(settings)
 
 
@@ -180,7 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sources", help="what is indexed")
     p.set_defaults(func=cmd_sources)
     p = sub.add_parser("bench", help="print benchmark figures (answers by default)")
-    p.add_argument("what", nargs="?", default="answers", choices=["answers", "ingest"], help="which benchmark")
+    p.add_argument(
+        "what", nargs="?", default="answers", choices=["answers", "ingest", "telegram"], help="which benchmark"
+    )
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("ask", help="answer one question (or many with --jsonl)")
     p.add_argument("question", nargs="*", help="the question")
