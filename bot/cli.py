@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -219,6 +220,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (IndexMissing, ModelMismatch) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    except BrokenPipeError:  # `guide ask … | head`: the reader is gone, which is fine
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python from failing at exit
+        return 0
     except KeyboardInterrupt:
         print("interrupted; the previous index is still the one served", file=sys.stderr)
         return 130

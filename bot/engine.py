@@ -112,6 +112,24 @@ EMPTY = {
     "ja": "ご質問をどうぞ。たとえば「九谷焼とは？」や「金箔の体験はどこでできますか？」。",
     "en": "Please ask me a question, for example “What is Kutani ware?” or “Where can I try gold leaf?”",
 }
+UNKNOWN = {
+    "ja": {
+        "sorry": "申し訳ありません。手元の資料（金沢の工芸関連の計画、ユネスコ創造都市の資料、工芸ディレクトリ）には、"
+        "このご質問への答えが見つかりませんでした。推測でお答えすることは控えます。",
+        "topics": "近い話題: ",
+        "joiner": "、",
+        "check": "確認先:",
+        "bullet": "・",
+    },
+    "en": {
+        "sorry": "Sorry, my sources (Kanazawa's craft plans, the UNESCO Creative City texts and the craft "
+        "directory) do not cover that, and I won't guess.",
+        "topics": "Closest topics I do have: ",
+        "joiner": "; ",
+        "check": "Where to check:",
+        "bullet": "• ",
+    },
+}
 CROSS_LANGUAGE_NOTE = {
     "ja": "（出典は英語の資料です。原文のまま引用します。）",
     "en": "(The source is in Japanese; quoted as written, with English names added where the directory knows them.)",
@@ -530,28 +548,17 @@ class Engine:
                 "",
                 known,
                 "",
-                "確認先:" if lang == "ja" else "Where to check:",
+                UNKNOWN[lang]["check"],
             ]
-            lines += [f"{'・' if lang == 'ja' else '• '}{c}" for c in self._contacts(lang)]
+            lines += [f"{UNKNOWN[lang]['bullet']}{c}" for c in self._contacts(lang)]
             return Answer(question="", language=lang, kind="unknown", answer="\n".join(lines), sources=cites.refs)
         topics = self._closest_topics(hits, lang)
-        if lang == "ja":
-            lines = [
-                "申し訳ありません。手元の資料（金沢の工芸関連の計画、ユネスコ創造都市の資料、工芸ディレクトリ）には、"
-                "このご質問への答えが見つかりませんでした。推測でお答えすることは控えます。"
-            ]
-            if topics:
-                lines.append("近い話題: " + "、".join(topics))
-            lines.append("確認先:")
-        else:
-            lines = [
-                "Sorry, my sources (Kanazawa's craft plans, the UNESCO Creative City texts and the craft "
-                "directory) do not cover that, and I won't guess."
-            ]
-            if topics:
-                lines.append("Closest topics I do have: " + "; ".join(topics))
-            lines.append("Where to check:")
-        lines += [f"{'・' if lang == 'ja' else '• '}{c}" for c in self._contacts(lang)]
+        words = UNKNOWN[lang]
+        lines = [words["sorry"]]
+        if topics:
+            lines.append(words["topics"] + words["joiner"].join(topics))
+        lines.append(words["check"])
+        lines += [f"{words['bullet']}{c}" for c in self._contacts(lang)]
         return Answer(question="", language=lang, kind="unknown", answer="\n".join(lines))
 
     def _offtopic(self, lang: Lang) -> Answer:

@@ -113,50 +113,62 @@ def _crafts_of(venue: Venue, k: Knowledge, lang: Lang) -> str:
     return ("、" if lang == "ja" else "; ").join(names)
 
 
+VENUE_LABELS = {
+    "ja": {
+        "bullet": "・",
+        "kinds": "できること",
+        "crafts": "工芸",
+        "about": "概要",
+        "hands_on": "体験（報告ベース）",
+        "booking": "予約（報告ベース）",
+        "address": "住所",
+        "website": "ウェブサイト",
+        "map": "地図",
+        "hours": "営業時間・料金（報告ベース・要確認）",
+    },
+    "en": {
+        "bullet": "• ",
+        "kinds": "What you can do",
+        "crafts": "Crafts",
+        "about": "About",
+        "hands_on": "Hands-on (as reported)",
+        "booking": "Booking (as reported)",
+        "address": "Address",
+        "website": "Website",
+        "map": "Map",
+        "hours": "Hours/prices (reported; check before visiting)",
+    },
+}
+
+
+def _address(venue: Venue, lang: Lang) -> str:
+    """Japanese first (what a map or a taxi needs); in English with the romanisation, marked if unofficial."""
+    if lang == "ja" or not venue.address.en:
+        return venue.address.ja or ""
+    note = " (unofficial romanisation)" if venue.address.en_is_transliteration else ""
+    return f"{venue.address.ja} / {venue.address.en}{note}" if venue.address.ja else f"{venue.address.en}{note}"
+
+
 def venue_lines(venue: Venue, k: Knowledge, lang: Lang, cite: str, full: bool = True) -> list[str]:
     """A venue as a few labelled lines (full: everything a tourist needs)."""
+    label = VENUE_LABELS[lang]
     kinds = ("・" if lang == "ja" else ", ").join(KIND_LABELS[lang][x] for x in venue.kinds)
     other = venue.name.en if lang == "ja" else venue.name.ja
+    fields: list[tuple[str, str]] = [("kinds", kinds)]
+    if full and venue.crafts:
+        fields.append(("crafts", _crafts_of(venue, k, lang)))
+    if full:
+        fields.append(("about", venue.summary.get(lang)))
+    if venue.hands_on:
+        fields.append(("hands_on", venue.hands_on.description.get(lang)))
+        if venue.hands_on.reservation_as_reported:
+            fields.append(("booking", venue.hands_on.reservation_as_reported.get(lang)))
+    fields += [("address", _address(venue, lang)), ("website", str(venue.website or "")), ("map", map_url(venue))]
+    if full and venue.hours_as_reported:
+        fields.append(("hours", venue.hours_as_reported.get(lang)))
     lines = [f"{venue.name.get(lang)} ({other}) — {venue.area.get(lang)} {cite}"]
-    if lang == "ja":
-        lines.append(f"・できること: {kinds}")
-        if venue.crafts and full:
-            lines.append(f"・工芸: {_crafts_of(venue, k, lang)}")
-        if full:
-            lines.append(f"・概要: {venue.summary.ja}")
-        if venue.hands_on:
-            lines.append(f"・体験（報告ベース）: {venue.hands_on.description.ja}")
-            if venue.hands_on.reservation_as_reported:
-                lines.append(f"・予約（報告ベース）: {venue.hands_on.reservation_as_reported.ja}")
-        if venue.address.ja:
-            lines.append(f"・住所: {venue.address.ja}")
-    else:
-        lines.append(f"• What you can do: {kinds}")
-        if venue.crafts and full:
-            lines.append(f"• Crafts: {_crafts_of(venue, k, lang)}")
-        if full:
-            lines.append(f"• About: {venue.summary.en}")
-        if venue.hands_on:
-            lines.append(f"• Hands-on (as reported): {venue.hands_on.description.en}")
-            if venue.hands_on.reservation_as_reported:
-                lines.append(f"• Booking (as reported): {venue.hands_on.reservation_as_reported.en}")
-        if venue.address.ja or venue.address.en:
-            address = venue.address.en or venue.address.ja
-            note = " (unofficial romanisation)" if venue.address.en and venue.address.en_is_transliteration else ""
-            if venue.address.en and venue.address.ja:
-                address = f"{venue.address.ja} / {venue.address.en}{note}"
-            lines.append(f"• Address: {address}")
-    bullet = "・" if lang == "ja" else "• "
-    if venue.website:
-        lines.append(f"{bullet}{'ウェブサイト' if lang == 'ja' else 'Website'}: {venue.website}")
-    if map_url(venue):
-        lines.append(f"{bullet}{'地図' if lang == 'ja' else 'Map'}: {map_url(venue)}")
-    if venue.hours_as_reported and full:
-        label = (
-            "営業時間・料金（報告ベース・要確認）" if lang == "ja" else "Hours/prices (reported; check before visiting)"
-        )
-        lines.append(f"{bullet}{label}: {venue.hours_as_reported.get(lang)}")
-    lines.append(f"{bullet}{CONFIDENCE_NOTE[lang][venue.confidence]}")
+    lines += [f"{label['bullet']}{label[key]}: {value}" for key, value in fields if value]
+    lines.append(f"{label['bullet']}{CONFIDENCE_NOTE[lang][venue.confidence]}")
     return lines
 
 
