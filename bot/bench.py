@@ -115,18 +115,13 @@ def bench_telegram(settings: Settings, chats: int = 200) -> int:
     The real bot (python-telegram-bot, long polling over HTTP) against the fake Bot API server of the
     test suite on 127.0.0.1; each chat sends one question at the same moment.
     """
-    import asyncio
-    import threading
-
-    from telegram import Update
-
     from bot.engine import Engine
-    from bot.tg.app import build_application, register_commands
+    from bot.tg.app import build_application
     from bot.tg.settings import BotSettings
     from bot.tg.storage import BotStorage
 
     sys.path.insert(0, str(PROJECT_ROOT))  # the fake Bot API server lives with the tests
-    from tests.fake_telegram import FakeBotApi
+    from tests.fake_telegram import BotRunner, FakeBotApi
 
     token = "1:BENCH"
     fake = FakeBotApi(token).start()
@@ -136,24 +131,7 @@ def bench_telegram(settings: Settings, chats: int = 200) -> int:
             _env_file=None, TELEGRAM_BOT_TOKEN=token, TELEGRAM_BASE_URL=fake.base_url, QUESTIONS_PER_MINUTE="1000"
         )
         application = build_application(bot_settings, settings, engine, BotStorage(Path(tmp) / "bot.sqlite3"))
-        loop = asyncio.new_event_loop()
-        stop = asyncio.Event()
-        ready = threading.Event()
-
-        async def run() -> None:
-            await application.initialize()
-            await register_commands(application)
-            await application.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
-            await application.start()
-            ready.set()
-            await stop.wait()
-            await application.updater.stop()
-            await application.stop()
-            await application.shutdown()
-
-        thread = threading.Thread(target=lambda: loop.run_until_complete(run()), daemon=True)
-        thread.start()
-        ready.wait(60)
+        runner = BotRunner(application).start()
         questions = [q for q in BENCH_QUESTIONS if "weather" not in q]
         sent_at = {}
         started = time.monotonic()
@@ -164,8 +142,7 @@ def bench_telegram(settings: Settings, chats: int = 200) -> int:
         fake.wait_for(lambda: all(fake.sent("sendMessage", c) for c in sent_at), timeout=600, interval=0.2)
         elapsed = time.monotonic() - started
         latencies = sorted((fake.sent("sendMessage", c)[0].at - sent_at[c]) * 1000 for c in sent_at)
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(30)
+        runner.stop()
     fake.stop()
     print(f"chats: {chats} writing at once, {len(questions)} distinct questions")
     print(f"updates handled: {chats / elapsed:.1f} per second ({elapsed:.1f} s for all)")

@@ -8,6 +8,7 @@ verbatim. Nothing is paraphrased, so nothing can be invented.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,16 +72,21 @@ class SentenceScorer:
         self.embedder = embedder
         self.max_cached = max_cached
         self._cache: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()  # the bot answers from several threads
 
     def vectors(self, sentences: list[str]) -> np.ndarray:
-        fresh = [s for s in dict.fromkeys(sentences) if s not in self._cache]
-        if fresh:
-            if len(self._cache) + len(fresh) > self.max_cached:
-                self._cache.clear()
-            self._cache.update(zip(fresh, self.embedder.embed_passages(fresh), strict=True))
         if not sentences:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
-        return np.stack([self._cache[s] for s in sentences])
+        with self._lock:
+            known = {s: self._cache[s] for s in sentences if s in self._cache}
+        fresh = [s for s in dict.fromkeys(sentences) if s not in known]
+        if fresh:
+            known.update(zip(fresh, self.embedder.embed_passages(fresh), strict=True))
+            with self._lock:
+                if len(self._cache) + len(fresh) > self.max_cached:
+                    self._cache.clear()
+                self._cache.update((s, known[s]) for s in fresh)
+        return np.stack([known[s] for s in sentences])
 
 
 def _overlap(sentence: str, lang: str, keywords: dict[str, set[str]]) -> float:

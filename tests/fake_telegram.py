@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from telegram import Update
+
+from bot.tg.app import register_commands
 
 BOT_ID = 7000001
 BOT_USERNAME = "kanazawa_guide_bot"
@@ -229,3 +232,40 @@ class FakeBotApi:
         if method == "editMessageReplyMarkup":
             return True
         return True  # setMyCommands, deleteWebhook, setWebhook, sendChatAction, answerCallbackQuery, …
+
+
+class BotRunner:
+    """Runs a PTB Application (initialize, post_init, polling, start) in a thread with its own loop."""
+
+    def __init__(self, application):
+        self.application = application
+        self.loop = asyncio.new_event_loop()
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> BotRunner:
+        self._thread.start()
+        assert self._ready.wait(30), "bot did not start"
+        return self
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self._main())
+
+    async def _main(self) -> None:
+        app = self.application
+        self._stop = asyncio.Event()
+        await app.initialize()
+        await register_commands(app)
+        await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
+        await app.start()
+        self._ready.set()
+        await self._stop.wait()
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)

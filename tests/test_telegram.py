@@ -10,55 +10,17 @@ import time
 
 import httpx
 import pytest
-from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.engine import Engine
-from bot.tg.app import RedactingFormatter, build_application, main, register_commands, run_webhook
+from bot.tg.app import RedactingFormatter, build_application, main, run_webhook
 from bot.tg.callbacks import Callback
 from bot.tg.settings import BotSettings
 from bot.tg.storage import BotStorage
-from tests.fake_telegram import BOT_USERNAME, FakeBotApi
+from tests.fake_telegram import BOT_USERNAME, BotRunner, FakeBotApi
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnop"
 ADMIN = 424242
-
-
-class BotRunner:
-    """Runs a PTB Application (initialize, post_init, polling, start) in a thread with its own loop."""
-
-    def __init__(self, application):
-        self.application = application
-        self.loop = asyncio.new_event_loop()
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def start(self) -> BotRunner:
-        self._thread.start()
-        assert self._ready.wait(30), "bot did not start"
-        return self
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self._main())
-
-    async def _main(self) -> None:
-        app = self.application
-        self._stop = asyncio.Event()
-        await app.initialize()
-        await register_commands(app)
-        await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
-        await app.start()
-        self._ready.set()
-        await self._stop.wait()
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
 
 
 @pytest.fixture(scope="module")
