@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
 VENUE_LIST_LIMIT = 5
+QUOTE_PASSAGES = 6  # three per language, interleaved: the sentence scorer picks among them
 # Evidence thresholds on the best USE cosine among the top hits (USE is the least language-biased
 # signal). Calibrated on the project's QA set (tests/qa/qa_set.yaml): see `guide eval`.
 WEAK_EVIDENCE = 0.22
@@ -461,7 +462,7 @@ class Engine:
         return out[:3]
 
     def _documents(self, query: str, lang: Lang, result: SearchResult, cites: Citations) -> Answer:
-        passages = result.passages[:4]
+        passages = result.passages[:QUOTE_PASSAGES]
         if not passages:
             return self._unknown(lang, result.hits, cites)
         question_vector = result.vectors[self.scorer.embedder.key]

@@ -20,6 +20,7 @@ from ingest.keywords import tokenize
 _JA_SENTENCE = re.compile(r"(?<=[。！？])")
 _EN_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
 MIN_SENTENCE = 12
+_URL = re.compile(r"https?://\S+")
 MAX_SENTENCE = 400
 
 
@@ -62,7 +63,8 @@ def split_sentences(text: str, lang: str) -> list[str]:
             continue
         parts = _JA_SENTENCE.split(line) if lang == "ja" else _EN_SENTENCE.split(line)
         out.extend(p.strip() for p in parts if p.strip())
-    return [s for s in out if len(s) >= MIN_SENTENCE]
+    # A line that is only links states nothing to quote.
+    return [s for s in out if len(_URL.sub("", s).strip()) >= MIN_SENTENCE]
 
 
 class SentenceScorer:
