@@ -126,7 +126,7 @@ class ConversationStore:
             self._turns.pop(conversation_id, None)
 
 
-_YEAR_WESTERN = re.compile(r"(?<!\d)(19[89]\d|20[0-4]\d)(?!\d)")
+_YEAR_WESTERN = re.compile(r"(?<!\d)((?:19|20|21)\d\d)(?!\d)")
 _YEAR_ERA = re.compile(r"(令和|平成|(?<![A-Za-z])[RH])\s*(元|\d{1,2})\s*年?")
 # Words that say nothing about what is asked: question words, politeness, the city itself.
 _GENERIC = frozenset(

@@ -46,7 +46,7 @@ from bot.render import (
 from bot.retrieval import Hit, HybridRetriever, SearchResult
 from ingest.embedders import load_embedders
 from ingest.keywords import tokenize
-from ingest.loader import Knowledge, load_knowledge
+from ingest.loader import Knowledge, KnowledgeError, load_knowledge
 from ingest.passages import KIND_LABELS
 from ingest.schema import Lang
 from ingest.settings import Settings
@@ -61,18 +61,23 @@ QUOTE_PASSAGES = 6  # three per language, interleaved: the sentence scorer picks
 WEAK_EVIDENCE = 0.22
 AGREEMENT_RRF = 0.045  # 3 signals at ranks 1-4 give about 0.047 (RRF k=60)
 AGREEMENT_DENSE = 0.84
+DENSE_EVIDENCE = 0.82  # e5 cosine that plays the role of WEAK_EVIDENCE when USE is switched off
 REFRESH_SECONDS = 5.0
 
 _INJECTION = re.compile(
-    r"ignore (all |the |your |any )?(previous|prior|above)|system prompt|your (instructions|prompt|rules)|"
-    r"developer mode|jailbreak|api[_ ]?key|bot token|access token|password|secret|\.env\b|environment variable|"
-    r"プロンプト|システム(の)?指示|指示を無視|設定を(教え|見せ|表示)|トークン|パスワード|秘密|APIキー",
+    r"ignore (all |the |your |any )?(previous|prior|above|earlier)|system prompt|developer mode|jailbreak"
+    r"|(your|the bot'?s?|the system'?s?) "
+    r"(instructions|prompt|rules|secrets?|tokens?|passwords?|api[_ ]?keys?|config\w*)"
+    r"|(print|show|reveal|tell me|give me|dump|leak) (me )?(your |the )?"
+    r"(instructions|prompt|secrets?|tokens?|passwords?|api[_ ]?keys?|env\w*|config\w*)"
+    r"|api[_ ]?key|bot token|access token|\.env\b|environment variables?"
+    r"|プロンプト|システム(の)?指示|指示を無視|設定を(教え|見せ|表示)|トークン|パスワード|APIキー|秘密(の)?(鍵|キー|設定)",
     re.I,
 )
 
 
 _OFFTOPIC = re.compile(
-    r"\b(weather|forecast|temperature|stock|stocks|share price|bitcoin|poem|haiku|joke|recipe|horoscope|lottery)\b"
+    r"\b(weather|forecast|stock price|stock market|share price|bitcoin|poem|haiku|joke|recipe|horoscope|lottery)\b"
     r"|write (me )?(a|an) (essay|story|song|program|code)"
     r"|天気|天候|気温|予報|株価|仮想通貨|詩を|俳句を|冗談|レシピ|占い",
     re.I,
@@ -87,6 +92,11 @@ _PRICE = re.compile(
 _HOURS = re.compile(
     r"\b(hours|open (until|till|on|today|tomorrow|now)|opening (hours|times)|what time|closing time|closed on|closes)\b"
     r"|何時|営業時間|開館時間|閉館|開いて|休館日|定休日",
+    re.I,
+)
+_EXPERIENCE = re.compile(
+    r"\b(experience|class|classes|lesson|workshop|course|training|program|programme|try|hands[- ]on)\b"
+    r"|体験|教室|講座|研修|ワークショップ",
     re.I,
 )
 _APPLY = re.compile(
@@ -112,6 +122,40 @@ SCOPE = {
 EMPTY = {
     "ja": "ご質問をどうぞ。たとえば「九谷焼とは？」や「金箔の体験はどこでできますか？」。",
     "en": "Please ask me a question, for example “What is Kutani ware?” or “Where can I try gold leaf?”",
+}
+# Words in many venue names that do not identify one.
+_GENERIC_PLACE = frozenset(
+    [
+        "museum",
+        "gallery",
+        "shop",
+        "store",
+        "center",
+        "centre",
+        "workshop",
+        "kiln",
+        "main",
+        "craft",
+        "crafts",
+        "gold",
+        "leaf",
+        "art",
+        "arts",
+        "美術館",
+        "博物館",
+        "工芸",
+        "工房",
+        "本店",
+        "資料館",
+        "記念館",
+        "金箔",
+    ]
+)
+PRICE_NOTE = {
+    "ja": "料金や営業時間は、ディレクトリに報告ベースの情報がある場所だけ下に示します（記載がなければ不明です）。"
+    "最新の情報は各施設でご確認ください。",
+    "en": "Prices and opening hours are shown below only where the directory has a reported figure; "
+    "where none is shown, it is not in my sources. Check current details with each venue.",
 }
 UNKNOWN = {
     "ja": {
@@ -207,11 +251,20 @@ class Engine:
         return answer
 
     def reload(self) -> None:
-        """Pick up a new index generation and the knowledge it was built from."""
-        self.knowledge = load_knowledge(self.settings.knowledge_dir)
-        self.glossary = Glossary(self.knowledge)
-        self.retriever.glossary = self.glossary
+        """Pick up a new index generation and the knowledge it was built from.
+
+        Everything new is built first and swapped in at the end; if the knowledge folder is invalid
+        right now (someone is editing it), the engine keeps serving what it had.
+        """
+        try:
+            knowledge = load_knowledge(self.settings.knowledge_dir)
+        except KnowledgeError as exc:
+            log.error("knowledge is invalid, keeping the current index: %s", exc)
+            return
+        glossary = Glossary(knowledge)
+        self.retriever.glossary = glossary
         self.retriever.reload()
+        self.knowledge, self.glossary = knowledge, glossary
 
     # ------------------------------------------------------------------ internals
     def _maybe_refresh(self) -> None:
@@ -240,7 +293,12 @@ class Engine:
         return self.knowledge.records(kind).get(record_id) if kind in ("craft", "venue", "program", "kpi") else None
 
     def _evidence(self, hits: list[Hit]) -> float:
-        return max((h.similarities.get("use", 0.0) for h in hits[:3]), default=0.0)
+        """Best similarity among the top hits on a USE scale (USE is the least language-biased signal);
+        without USE (GUIDE_USE_EMBEDDER=false) the dense cosine is mapped onto the same scale."""
+        if "use" in self.retriever.signal_names:
+            return max((h.similarities.get("use", 0.0) for h in hits[:3]), default=0.0)
+        dense = max((h.similarities.get("dense", 0.0) for h in hits[:3]), default=0.0)
+        return WEAK_EVIDENCE + (dense - DENSE_EVIDENCE)
 
     def _in_domain(self, text: str, lang: Lang) -> bool:
         return bool(self.glossary.crafts_in(text)) or bool(self.glossary.topics_in(text, lang))
@@ -252,7 +310,7 @@ class Engine:
         k = self.knowledge
         hits = result.hits
         cites = Citations(k)
-        if _OFFTOPIC.search(text):
+        if _OFFTOPIC.search(text) and not crafts and not self.glossary.records_in(text):
             return self._offtopic(lang), Decision("offtopic", hits)
         if _ELSEWHERE.search(text) and not _KANAZAWA.search(text):
             return self._unknown(lang, hits, cites), Decision("unknown", hits)
@@ -260,18 +318,25 @@ class Engine:
         documents = [ref.split(":", 1)[1] for ref in self.glossary.records_in(text) if ref.startswith("document:")]
         kinds = place_intents(text, lang)
 
-        # 1. "Where can I try / buy / see <craft>?": venues from the directory, never one that lacks the craft.
-        if crafts and not named and (kinds or asks_where(text, lang)):
-            return self._venues(crafts, kinds, lang, cites, hits)
-        # 2. A plan's period or edition: from the document's own front matter.
+        # 1. Prices and opening hours exist only as reported, and only for some venues.
+        asks_price_or_hours = bool(_PRICE.search(text) or _HOURS.search(text))
+        venue = self._venue_asked(named, last, hits, text, lang)
+        if venue is not None and asks_price_or_hours:
+            return self._venue_details(venue, text, lang, cites, hits)
+        if asks_price_or_hours and venue is None and not crafts and not named:
+            # A price or an opening time of something the directory does not name: nothing to go on.
+            return self._unknown(lang, hits, cites), Decision("unknown", hits)
+        # 2. "Where can I try / buy / see <craft>?": venues from the directory, never one that lacks the craft.
+        if crafts and not named and (kinds or asks_where(text, lang) or asks_price_or_hours):
+            answer, decision = self._venues(crafts, kinds, lang, cites, hits, with_hours=asks_price_or_hours)
+            if asks_price_or_hours:
+                answer.answer = f"{PRICE_NOTE[lang]}\n\n{answer.answer}"
+            return answer, decision
+        # 3. A plan's period or edition: from the document's own front matter.
         if documents and _PLAN_META.search(text) and not asks_for_figures(text.replace("期間", "")):
             doc = k.documents[documents[0]].meta
             answer = self._answer(lang, render_plan(doc, lang, cites), cites)
             return answer, Decision("plan", hits)
-        # 3. Prices and opening hours exist only as reported, and only for some venues.
-        venue = self._venue_asked(named, hits)
-        if venue is not None and (_PRICE.search(text) or _HOURS.search(text)):
-            return self._venue_details(venue, text, lang, cites, hits)
         # 4. "What is <craft>?", "How old is gold leaf making?": the craft's card.
         if crafts and not named and not asks_for_figures(text):
             craft = k.crafts[crafts[0]]
@@ -323,7 +388,15 @@ class Engine:
         answer.subject = f"{main.kind}:{main.record_id}"
         return answer, Decision(main.kind, hits)
 
-    def _venues(self, crafts: list[str], kinds: list[str], lang: Lang, cites: Citations, hits: list[Hit]):
+    def _venues(
+        self,
+        crafts: list[str],
+        kinds: list[str],
+        lang: Lang,
+        cites: Citations,
+        hits: list[Hit],
+        with_hours: bool = False,
+    ):
         k = self.knowledge
         venues = venues_for(crafts, kinds, k)
         lead = ""
@@ -343,25 +416,33 @@ class Engine:
             answer = self._answer(lang, lead + body, cites)
             answer.subject = f"craft:{craft.id}"
             return answer, Decision("craft", hits)
-        body = render_venue_list(crafts, kinds, venues, k, lang, cites, VENUE_LIST_LIMIT)
+        body = render_venue_list(crafts, kinds, venues, k, lang, cites, VENUE_LIST_LIMIT, with_hours=with_hours)
         answer = self._answer(lang, lead + body, cites, places=venues[:VENUE_LIST_LIMIT])
         answer.subject = f"craft:{crafts[0]}"
         return answer, Decision("venues", hits)
 
-    def _venue_asked(self, named: list[str], hits: list[Hit]):
-        """The venue a question is about: named in it, or the best hit when that is a venue."""
+    def _venue_asked(self, named: list[str], last: Turn | None, hits: list[Hit], text: str, lang: Lang):
+        """The venue a question is about: named in it (fully, or by a word of its name such as
+        'Sakuda'), or the venue the conversation is about. Never just the nearest venue."""
         for ref in named:
             kind, record_id = ref.split(":", 1)
             if kind == "venue":
                 return self.knowledge.venues.get(record_id)
         if hits and hits[0].kind == "venue":
-            return self.knowledge.venues.get(hits[0].record_id)
+            venue = self.knowledge.venues.get(hits[0].record_id)
+            name_words = set(tokenize(f"{venue.name.en} {venue.name.ja}", lang)) if venue else set()
+            if venue and any(len(w) >= 3 and w in name_words for w in content_words(text, lang) - _GENERIC_PLACE):
+                return venue
+        if last is not None and last.subject.startswith("venue:"):
+            return self.knowledge.venues.get(last.subject.split(":", 1)[1])
         return None
 
     def _venue_details(self, venue, text: str, lang: Lang, cites: Citations, hits: list[Hit]):
         """Reported hours/prices with their caveat, or an honest 'not recorded' with how to check."""
         reported = venue.hours_as_reported.get(lang) if venue.hours_as_reported else ""
         has_price = bool(re.search(r"円|yen", reported, re.I))
+        if has_price and _EXPERIENCE.search(text) and not _EXPERIENCE.search(reported):
+            has_price = False  # an admission fee is not the price of a class or a hands-on session
         if (_PRICE.search(text) and not has_price) or (_HOURS.search(text) and not reported):
             what = (
                 ("料金" if _PRICE.search(text) else "営業時間")

@@ -30,24 +30,28 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+def _numbers(text: str) -> list[str]:
+    """Whole numeric tokens ('2,252', '50.3', '2024'), NFKC, trailing punctuation dropped."""
+    return [m.rstrip(".,") for m in _NUMBER.findall(unicodedata.normalize("NFKC", text))]
+
+
 def knowledge_numbers(root: Path) -> set[str]:
-    """Every digit run in the knowledge files (NFKC), plus the Western years the engine may add."""
+    """Every numeric token the knowledge states (the Western years the engine adds are in it too)."""
     numbers: set[str] = set()
     for path in root.rglob("*"):
         if path.suffix in (".md", ".yaml"):
-            numbers.update(re.findall(r"\d+", unicodedata.normalize("NFKC", path.read_text(encoding="utf-8"))))
+            numbers.update(_numbers(path.read_text(encoding="utf-8")))
     return numbers
 
 
 def invented_numbers(answer: Answer, known: set[str]) -> list[str]:
-    """Numbers in the answer text (outside links and citation marks) that the knowledge never states."""
+    """Numbers in the answer text (outside links and citation marks) that the knowledge never states.
+
+    Whole tokens are compared, so a swapped figure ('50.0%' for '50.3%') is caught even though its
+    digits occur elsewhere.
+    """
     text = _CITATION.sub(" ", _URL.sub(" ", unicodedata.normalize("NFKC", answer.answer)))
-    out = []
-    for match in _NUMBER.findall(text):
-        for part in re.findall(r"\d+", match):
-            if part not in known:
-                out.append(part)
-    return out
+    return [n for n in _numbers(text) if n not in known]
 
 
 @dataclass

@@ -21,9 +21,10 @@ from ingest.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
-_NUMBER = re.compile(r"\d+")
+_NUMBER = re.compile(r"\d[\d,.]*")
+_KANJI_NUMBER = re.compile(r"[一二三四五六七八九十百千]{2,}")
 _CITATION = re.compile(r"\[(\d+)\]")
-_URL = re.compile(r"https?://\S+")
+_URL = re.compile(r"https?://[^\s)\]」>]+")
 
 
 class LlmSettings(BaseSettings):
@@ -41,22 +42,31 @@ def load_prompt(purpose: str, lang: str, prompts_dir: Path = PROMPTS_DIR) -> str
 
 
 def numbers_in(text: str) -> set[str]:
-    return set(_NUMBER.findall(unicodedata.normalize("NFKC", text)))
+    """Whole numeric tokens (45.0, 2,252, 2024), NFKC: '50.0' is not '45.0' + '50.3'."""
+    text = _CITATION.sub(" ", unicodedata.normalize("NFKC", text))
+    return {m.rstrip(".,") for m in _NUMBER.findall(text)}
 
 
 def guard(reply: str, context: str, source_count: int) -> str | None:
     """Why a generated reply must be discarded (None: it may be used)."""
     if not reply.strip():
         return "empty reply"
-    body = _URL.sub(" ", unicodedata.normalize("NFKC", reply))
+    body = unicodedata.normalize("NFKC", reply)
+    context = unicodedata.normalize("NFKC", context)
     cited = {int(n) for n in _CITATION.findall(body)}
     if source_count and not cited:
         return "no citation"
     if any(n < 1 or n > source_count for n in cited):
         return f"cites a source that does not exist: {sorted(cited)}"
-    extra = numbers_in(_CITATION.sub(" ", body)) - numbers_in(context)
+    links = set(_URL.findall(body)) - set(_URL.findall(context))
+    if links:
+        return f"links not in the context: {sorted(links)}"
+    extra = numbers_in(_URL.sub(" ", body)) - numbers_in(_URL.sub(" ", context))
     if extra:
         return f"numbers not in the context: {sorted(extra)}"
+    kanji = set(_KANJI_NUMBER.findall(body)) - set(_KANJI_NUMBER.findall(context))
+    if kanji:
+        return f"numbers not in the context: {sorted(kanji)}"
     return None
 
 
@@ -81,7 +91,10 @@ class LlmAnswerer:
 
     def context(self, answer: Answer) -> str:
         """Numbered context: the sources' titles and the extractive answer built from them."""
-        lines = [f"[{s.n}] {s.title}" + (f" — {s.section}" if s.section else "") for s in answer.sources]
+        lines = [
+            f"[{s.n}] {s.title}" + (f" — {s.section}" if s.section else "") + (f" {s.url}" if s.url else "")
+            for s in answer.sources
+        ]
         lines.append("")
         lines.append(answer.answer)
         return "\n".join(lines)

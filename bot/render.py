@@ -149,7 +149,7 @@ def _address(venue: Venue, lang: Lang) -> str:
     return f"{venue.address.ja} / {venue.address.en}{note}" if venue.address.ja else f"{venue.address.en}{note}"
 
 
-def venue_lines(venue: Venue, k: Knowledge, lang: Lang, cite: str, full: bool = True) -> list[str]:
+def venue_lines(venue: Venue, k: Knowledge, lang: Lang, cite: str, full: bool = True, hours: bool = False) -> list[str]:
     """A venue as a few labelled lines (full: everything a tourist needs)."""
     label = VENUE_LABELS[lang]
     kinds = ("・" if lang == "ja" else ", ").join(KIND_LABELS[lang][x] for x in venue.kinds)
@@ -164,7 +164,7 @@ def venue_lines(venue: Venue, k: Knowledge, lang: Lang, cite: str, full: bool = 
         if venue.hands_on.reservation_as_reported:
             fields.append(("booking", venue.hands_on.reservation_as_reported.get(lang)))
     fields += [("address", _address(venue, lang)), ("website", str(venue.website or "")), ("map", map_url(venue))]
-    if full and venue.hours_as_reported:
+    if (full or hours) and venue.hours_as_reported:
         fields.append(("hours", venue.hours_as_reported.get(lang)))
     lines = [f"{venue.name.get(lang)} ({other}) — {venue.area.get(lang)} {cite}"]
     lines += [f"{label['bullet']}{label[key]}: {value}" for key, value in fields if value]
@@ -180,12 +180,13 @@ def render_venue(venue: Venue, k: Knowledge, lang: Lang, cites: Citations) -> st
 
 
 def venues_for(craft_ids: list[str], kinds: list[str], k: Knowledge) -> list[Venue]:
-    """Venues that offer one of these crafts with one of these kinds (any kind when none asked)."""
-    out = [
-        v
-        for v in k.venues.values()
-        if any(c in v.crafts for c in craft_ids) and (not kinds or any(x in v.kinds for x in kinds))
-    ]
+    """Venues whose record offers one of these crafts with one of these kinds (any kind when none asked).
+
+    "try" counts only crafts the hands-on offer itself names: a museum that shows twenty crafts and
+    runs hands-on sessions does not let you try all twenty.
+    """
+    wanted = kinds or ["see", "buy", "learn", "try"]
+    out = [v for v in k.venues.values() if any(v.offers(c, kind) for c in craft_ids for kind in wanted)]
     order = {c: n for n, c in enumerate(craft_ids)}
     return sorted(
         out,
@@ -198,7 +199,14 @@ def venues_for(craft_ids: list[str], kinds: list[str], k: Knowledge) -> list[Ven
 
 
 def render_venue_list(
-    craft_ids: list[str], kinds: list[str], venues: list[Venue], k: Knowledge, lang: Lang, cites: Citations, limit: int
+    craft_ids: list[str],
+    kinds: list[str],
+    venues: list[Venue],
+    k: Knowledge,
+    lang: Lang,
+    cites: Citations,
+    limit: int,
+    with_hours: bool = False,
 ) -> str:
     craft_names = ("、" if lang == "ja" else " / ").join(
         f"{k.crafts[c].name.get(lang)}" + (f" ({k.crafts[c].name.ja})" if lang == "en" else "") for c in craft_ids[:2]
@@ -214,7 +222,7 @@ def render_venue_list(
         what = " or ".join(verb[x] for x in kinds) if kinds else "see, buy or try"
         lines = [f"Places to {what} {craft_names}, from the directory:"]
     for n, venue in enumerate(venues[:limit], 1):
-        block = venue_lines(venue, k, lang, cites.record("venue", venue, lang), full=False)
+        block = venue_lines(venue, k, lang, cites.record("venue", venue, lang), full=False, hours=with_hours)
         lines.append("")
         lines.append(f"{n}. {block[0]}")
         lines.extend(f"   {line}" for line in block[1:])

@@ -114,11 +114,10 @@ class HybridRetriever:
             ids = [i for i, (_, m) in entries.items() if m["lang"] == lang]
             texts = [_keyword_text(entries[i][0], entries[i][1]) for i in ids]
             keyword[lang] = KeywordIndex(ids, texts, lang)
-        with self._lock:
+        with self._lock:  # one assignment each: a search in flight keeps the generation it started with
+            self._state = (vectors, entries, keyword)
+            self._vectors, self._entries, self._keyword = self._state
             self.generation = gen.id
-            self._vectors = vectors
-            self._entries = entries
-            self._keyword = keyword
         log.info("retriever loaded generation %s (%d entries)", gen.id, len(entries))
 
     def refresh_if_changed(self) -> bool:
@@ -129,8 +128,12 @@ class HybridRetriever:
             return True
         return False
 
-    def _kind(self, entry_id: str) -> str:
-        return str(self._entries[entry_id][1]["kind"])
+    @property
+    def signal_names(self) -> list[str]:
+        return [e.key for e in self.embedders] + ["bm25"]
+
+    def _kind(self, entry_id: str, entries: dict | None = None) -> str:
+        return str((entries or self._entries)[entry_id][1]["kind"])
 
     def entry(self, entry_id: str) -> Hit | None:
         item = self._entries.get(entry_id)
@@ -152,30 +155,31 @@ class HybridRetriever:
         query_lang: str | None = None,
     ) -> list[Hit]:
         """Fused ranking of one language's entries (keywords bridged through the glossary across languages)."""
+        vectors_by_key, entries, keyword_indexes = self._state  # one consistent generation
         allowed = set(kinds) if kinds else None
         rankings: dict[str, list[str]] = {}
         similarity: dict[str, dict[str, float]] = {}
-        for key, per_lang in self._vectors.items():
+        for key, per_lang in vectors_by_key.items():
             ids, matrix = per_lang[lang]
             sims = matrix @ vectors[key]
-            ranked = [ids[n] for n in np.argsort(-sims) if allowed is None or self._kind(ids[n]) in allowed]
+            ranked = [ids[n] for n in np.argsort(-sims) if allowed is None or self._kind(ids[n], entries) in allowed]
             rankings[key] = ranked[:CANDIDATES]
             for n, entry_id in enumerate(ids):
                 similarity.setdefault(entry_id, {})[key] = float(sims[n])
-        index = self._keyword[lang]
+        index = keyword_indexes[lang]
         keywords = query
         if query_lang and query_lang != lang:
             keywords = " ".join(self.glossary.bridge(query, query_lang)) if self.glossary else ""
             keywords = _CITY.sub(" ", keywords)  # the city's name matches every passage: no signal
         scores = index.scores(keywords)
         order = [i for i in np.argsort(-scores) if scores[i] > 0]
-        rankings["bm25"] = [index.ids[i] for i in order if allowed is None or self._kind(index.ids[i]) in allowed][
-            :CANDIDATES
-        ]
+        rankings["bm25"] = [
+            index.ids[i] for i in order if allowed is None or self._kind(index.ids[i], entries) in allowed
+        ][:CANDIDATES]
         fused = rrf(rankings)
         hits = []
         for entry_id, score in sorted(fused.items(), key=lambda x: -x[1]):
-            doc, meta = self._entries[entry_id]
+            doc, meta = entries[entry_id]
             ranks = {name: r.index(entry_id) + 1 for name, r in rankings.items() if entry_id in r}
             hits.append(Hit(entry_id, doc, dict(meta), score, ranks, similarity.get(entry_id, {})))
         return hits

@@ -155,13 +155,22 @@ def _yaml_reason(exc: yaml.YAMLError) -> str:
     return problem
 
 
+def _read_yaml(path: Path, file: str, problems: list[Problem]) -> object | None:
+    """The parsed file, or None with a problem recorded (bad encoding or bad YAML)."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(file, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+    except yaml.YAMLError as exc:
+        problems.append(Problem(file, f"not valid YAML: {_yaml_reason(exc)}"))
+    return None
+
+
 def _load_directory_file(kind: str, path: Path, root: Path, knowledge: Knowledge, problems: list[Problem]) -> None:
     file = _rel(path, root)
     key = DIRECTORY_FILES[kind]
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        problems.append(Problem(file, f"not valid YAML: {_yaml_reason(exc)}"))
+    raw = _read_yaml(path, file, problems)
+    if raw is None:
         return
     if not isinstance(raw, dict) or not isinstance(raw.get(key), list):
         problems.append(Problem(file, f"expected a top-level '{key}:' list of records"))
@@ -192,10 +201,8 @@ def _load_list(path: Path, key: str, model: type, root: Path, problems: list[Pro
     if not path.exists():
         return []
     file = _rel(path, root)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        problems.append(Problem(file, f"not valid YAML: {_yaml_reason(exc)}"))
+    raw = _read_yaml(path, file, problems)
+    if raw is None:
         return []
     if not isinstance(raw, dict) or not isinstance(raw.get(key), list):
         problems.append(Problem(file, f"expected a top-level '{key}:' list"))
@@ -229,6 +236,11 @@ def _check_references(k: Knowledge) -> list[Problem]:
             if craft not in k.crafts:
                 problems.append(Problem(file, f"unknown craft '{craft}'", v.id, f"crafts[{i}]"))
         problems += _check_sources(v.sources, "sources", file, v.id, docs)
+        for i, craft in enumerate(v.hands_on.crafts if v.hands_on else []):
+            if craft not in v.crafts:
+                problems.append(
+                    Problem(file, f"'{craft}' is not among the venue's crafts", v.id, f"hands_on.crafts[{i}]")
+                )
         if v.hands_on:
             problems += _check_sources(v.hands_on.sources, "hands_on.sources", file, v.id, docs)
     for p in k.programs.values():
@@ -298,8 +310,10 @@ def load_knowledge(root: Path) -> Knowledge:
             continue
         _load_directory_file(kind, path, root, knowledge, problems)
     knowledge.glossary = _load_list(root / "glossary.yaml", "terms", GlossaryTerm, root, problems)
-    contacts = _load_list(root / "contacts.yaml", "contacts", Contact, root, problems)
-    knowledge.contacts = {c.id: c for c in contacts}
+    for contact in _load_list(root / "contacts.yaml", "contacts", Contact, root, problems):
+        if contact.id in knowledge.contacts:
+            problems.append(Problem("knowledge/contacts.yaml", "duplicate id", contact.id, "id"))
+        knowledge.contacts[contact.id] = contact
     if not problems:
         problems = _check_references(knowledge)
     if problems:

@@ -75,6 +75,7 @@ class Location(Strict):
 class HandsOn(Strict):
     """A hands-on offer as the sources describe it (menus change: always 'check before visiting')."""
 
+    crafts: list[str] = Field(min_length=1)  # what the offer itself names: "try X" needs X here
     description: Text
     reservation_as_reported: Text | None = None
     sources: list[Source] = Field(min_length=1)
@@ -104,6 +105,12 @@ class Venue(Strict):
         if "try" in self.kinds and self.hands_on is None:
             raise ValueError("a venue of kind 'try' needs a 'hands_on' description")
         return self
+
+    def offers(self, craft: str, kind: str) -> bool:
+        """Whether the record says this place lets you `kind` (see/buy/learn/try) this craft."""
+        if kind == "try":
+            return self.hands_on is not None and craft in self.hands_on.crafts
+        return kind in self.kinds and craft in self.crafts
 
 
 class KpiLink(Strict):

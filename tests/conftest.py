@@ -70,6 +70,10 @@ def build_small_knowledge(target: Path) -> Path:
                 r[key] = [s for s in r[key] if s.get("document", SMALL_DOCS[0]) in SMALL_DOCS]
             if r.get("hands_on"):
                 r["hands_on"]["sources"] = [s for s in r["hands_on"]["sources"] if "url" in s]
+                r["hands_on"]["crafts"] = [c for c in r["hands_on"]["crafts"] if c in SMALL_CRAFTS]
+                if not r["hands_on"]["crafts"]:
+                    del r["hands_on"]
+                    r["kinds"] = [k for k in r["kinds"] if k != "try"] or ["see"]
     write_yaml(target / "directory" / "crafts.yaml", {"crafts": crafts})
     write_yaml(target / "directory" / "venues.yaml", {"venues": venues})
     write_yaml(target / "directory" / "programs.yaml", {"programs": []})

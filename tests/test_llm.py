@@ -121,3 +121,16 @@ def test_api_key_never_appears_in_logs_or_answers(caplog):
         and secret not in repr(llm.chat)
         and secret not in str(LlmSettings(LLM_API_KEY=secret))
     )
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ("The share is 50.0% [1].", "numbers not in the context"),  # digits of 50.3 / 99 are no excuse
+        ("Book at https://evil.example/pay [1].", "links not in the context"),
+        ("三十万人が訪れます [1]。", "numbers not in the context"),
+    ],
+)
+def test_guard_compares_whole_figures_links_and_kanji_numerals(reply, reason):
+    context = CONTEXT + " Share 50.3% in FY2022 [1]."
+    assert reason in guard(reply, context, 1)

@@ -350,3 +350,23 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_groups_ignore_other_commands_and_admin_tools(fake, bot):
+    fake.message(-200, "/start@some_other_bot", user_id=18, chat_type="group")
+    fake.message(-200, "/frobnicate", user_id=18, chat_type="group")
+    fake.message(-200, "/stats", user_id=ADMIN, chat_type="group")
+    refusal = _reply(fake, -200, "private chat")
+    time.sleep(1.0)
+    assert len(fake.sent("sendMessage", -200)) == 1 and "Unknown answers" not in refusal.params["text"]
+
+
+def test_a_rejected_token_is_reported_without_showing_it(fake, monkeypatch, tmp_path, capsys):
+    wrong = "999999:WRONG-token-never-to-be-shown"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", wrong)
+    monkeypatch.setenv("TELEGRAM_BASE_URL", fake.base_url)  # the fake answers 401 to any other token
+    assert main() == 2
+    captured = capsys.readouterr()
+    assert "rejected" in captured.out
+    assert wrong not in captured.out + captured.err

@@ -15,7 +15,8 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
+from telegram.error import InvalidToken
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -27,6 +28,7 @@ from telegram.ext import (
 )
 
 from bot.engine import Engine
+from bot.llm import LlmSettings
 from bot.tg.handlers import admin, buttons, commands, questions
 from bot.tg.handlers.errors import on_error
 from bot.tg.limits import RateLimiter
@@ -34,6 +36,7 @@ from bot.tg.services import KEY, Services
 from bot.tg.settings import BotSettings
 from bot.tg.storage import BotStorage
 from ingest.settings import Settings
+from ingest.store import IndexMissing, ModelMismatch
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -134,7 +137,9 @@ def build_application(
     application.add_handler(CommandHandler("reingest", admin.reingest, filters=only_new))
     application.add_handler(CommandHandler("unanswered", admin.unanswered, filters=only_new))
     application.add_handler(CallbackQueryHandler(buttons.on_button))
-    application.add_handler(MessageHandler(only_new & filters.COMMAND, commands.unknown_command))
+    application.add_handler(
+        MessageHandler(only_new & filters.COMMAND & filters.ChatType.PRIVATE, commands.unknown_command)
+    )  # in groups, other bots' commands are not ours to answer
     application.add_handler(MessageHandler(only_new & filters.TEXT, questions.on_text))
     application.add_handler(MessageHandler(only_new & ~filters.TEXT, questions.on_other))
     application.add_error_handler(on_error)
@@ -178,11 +183,20 @@ async def run_webhook(application: Application, bot_settings: BotSettings, stop:
             allowed_updates=Update.ALL_TYPES,
         )
         await application.start()
+        await register_commands(application)  # post_init only runs inside run_polling / run_webhook
         await site.start()
         log.info("webhook listening on %s:%s", bot_settings.webhook_listen, bot_settings.webhook_port)
         await stop.wait()
         await application.stop()
     await runner.cleanup()
+
+
+async def verify_token(bot_settings: BotSettings) -> None:
+    """Ask the Bot API who we are: raises InvalidToken when Telegram rejects the token."""
+    base = bot_settings.base_url.rstrip("/") if bot_settings.base_url else None
+    bot = Bot(bot_settings.token_value(), base_url=f"{base}/bot" if base else "https://api.telegram.org/bot")
+    async with bot:
+        await bot.get_me()
 
 
 def main() -> int:
@@ -192,21 +206,34 @@ def main() -> int:
         print(NO_TOKEN)
         return 2
     secret = bot_settings.webhook_secret.get_secret_value() if bot_settings.webhook_secret else ""
-    setup_logging([bot_settings.token_value(), secret])
     if bot_settings.webhook_url and not secret:
         print("WEBHOOK_SECRET must be set with WEBHOOK_URL (Telegram sends it back; other callers are refused).")
         return 2
-    application = build_application(bot_settings, Settings())
-    if not bot_settings.webhook_url:
-        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    llm_key = LlmSettings().api_key
+    setup_logging([bot_settings.token_value(), secret, llm_key or ""])
+    try:
+        asyncio.run(verify_token(bot_settings))  # fail fast, before loading the models
+        application = build_application(bot_settings, Settings())
+        if not bot_settings.webhook_url:
+            application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+            return 0
+        stop = asyncio.Event()
+
+        async def serve() -> None:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            await run_webhook(application, bot_settings, stop)
+
+        asyncio.run(serve())
         return 0
-    stop = asyncio.Event()
-
-    async def serve() -> None:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await run_webhook(application, bot_settings, stop)
-
-    asyncio.run(serve())
-    return 0
+    except (IndexMissing, ModelMismatch) as exc:
+        print(f"error: {exc}")
+        return 3
+    except InvalidToken:
+        # PTB's message quotes the token itself: say it in our words instead.
+        print("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather (the token is not shown here).")
+        return 2
+    except Exception:  # logged through the redacting formatter, never printed raw
+        log.exception("The bot stopped because of an error")
+        return 1

@@ -1,7 +1,8 @@
 """Sending answers: HTML chunks, keyboards on the last chunk, retries while the Bot API is failing.
 
-AIORateLimiter already waits out 429 (RetryAfter); this retries network errors and 5xx for a while,
-so an answer is not lost when the API hiccups, and never sent twice once it went through.
+AIORateLimiter already waits out 429 (RetryAfter); this retries connection errors and 5xx for a while,
+so an answer is not lost when the API hiccups. Bad requests are not retried, and neither are timeouts
+(the message may have arrived: better lost than sent twice).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TypeVar
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.models import Answer
 from bot.tg.formatting import answer_html, split_message
@@ -30,6 +31,9 @@ async def with_retry(call: Callable[[], Awaitable[T]], attempts: int = ATTEMPTS)
     for attempt in range(1, attempts + 1):
         try:
             return await call()
+        except (BadRequest, Forbidden, TimedOut):
+            # A bad request never succeeds on retry; a timed-out send may have arrived: never send twice.
+            raise
         except RetryAfter as exc:  # only when the rate limiter gave up
             if attempt == attempts:
                 raise

@@ -71,7 +71,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "（長いメッセージのため、最初の1,000文字を読みました。）",
     },
     "thanks": {"en": "Thanks for the feedback!", "ja": "ご意見ありがとうございます！"},
-    "admin_only": {"en": "This command is for the guide's staff only.", "ja": "このコマンドは管理者専用です。"},
+    "admin_only": {
+        "en": "This command is for the guide's staff only, in a private chat.",
+        "ja": "このコマンドは管理者専用です（個別チャットでご利用ください）。",
+    },
     "reingest_started": {
         "en": "Re-ingesting… I keep answering from the current index until the new one is complete.",
         "ja": "再取り込みを開始しました。新しい索引が完成するまで現在の索引で回答します。",
@@ -92,6 +95,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "confidence_medium": {
         "en": "Based on secondary sources: check before visiting.",
         "ja": "二次情報に基づきます。訪問前にご確認ください。",
+    },
+    "confidence_low": {
+        "en": "Unverified information: check before visiting.",
+        "ja": "未確認の情報です。訪問前にご確認ください。",
     },
     "sources_label": {"en": "Sources", "ja": "出典"},
     "all_crafts": {"en": "All crafts", "ja": "すべての工芸"},

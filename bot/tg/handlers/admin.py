@@ -6,6 +6,7 @@ import html
 import time
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.cli import format_report
@@ -17,9 +18,10 @@ from ingest.pipeline import run_ingest
 
 
 async def _refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """True (and a polite refusal) when the sender is not staff."""
+    """True (and a polite refusal) when the sender is not staff, or the chat is not private
+    (statistics and other users' questions are not for a group)."""
     user = update.effective_user
-    if services(context).is_admin(user.id if user else None):
+    if services(context).is_admin(user.id if user else None) and update.effective_chat.type == ChatType.PRIVATE:
         return False
     await with_retry(lambda: update.effective_message.reply_text(t("admin_only", ui_lang(update, context))))
     return True

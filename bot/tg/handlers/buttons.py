@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote_plus
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.tg.callbacks import Callback
@@ -14,13 +16,23 @@ from bot.tg.sending import send_answer, with_retry
 from bot.tg.services import chat_lang, services, ui_lang
 from bot.tg.texts import EXAMPLES, t
 
+log = logging.getLogger(__name__)
+
+
+async def acknowledge(update: Update, text: str | None = None) -> None:
+    """Stop the button's spinner; a press that is too old to answer is not an error worth failing on."""
+    try:
+        await with_retry(lambda: update.callback_query.answer(text))
+    except TelegramError as exc:
+        log.info("could not answer a button press: %s", exc)
+
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Route a button press by its compact callback data."""
     query = update.callback_query
     callback = Callback.decode(query.data)
     if callback is None or not callback.args:
-        await with_retry(lambda: query.answer())
+        await acknowledge(update)
         return
     handler = ROUTES[callback.action]
     await handler(update, context, callback.args)
@@ -29,7 +41,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _lang(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
     choice = args[0] if args[0] in ("ja", "en") else None
     services(context).storage.set_chat_lang(update.effective_chat.id, choice)
-    await with_retry(lambda: update.callback_query.answer())
+    await acknowledge(update)
     key = f"lang_set_{choice or 'auto'}"
     await with_retry(lambda: context.bot.send_message(update.effective_chat.id, t(key, ui_lang(update, context))))
 
@@ -40,7 +52,7 @@ def _answer_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
 
 async def _card(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str, record_id: str) -> None:
     s = services(context)
-    await with_retry(lambda: update.callback_query.answer())
+    await acknowledge(update)
     answer = s.engine.describe(kind, record_id, _answer_lang(update, context))
     if answer is not None:
         await send_answer(context.bot, update.effective_chat.id, answer, None)
@@ -60,7 +72,7 @@ async def _program(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tup
 
 async def _try(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
     s = services(context)
-    await with_retry(lambda: update.callback_query.answer())
+    await acknowledge(update)
     answer = s.engine.places_for(args[0], ["try"], _answer_lang(update, context))
     if answer is not None:
         await send_answer(context.bot, update.effective_chat.id, answer, None)
@@ -70,7 +82,7 @@ async def _pin(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[s
     """A Telegram venue when coordinates are known; otherwise a map search for the address."""
     s = services(context)
     venue = s.engine.knowledge.venues.get(args[0])
-    await with_retry(lambda: update.callback_query.answer())
+    await acknowledge(update)
     if venue is None:
         return
     lang = _answer_lang(update, context)
@@ -89,7 +101,7 @@ async def _pin(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[s
     else:
         await with_retry(lambda: context.bot.send_message(chat_id, t("no_address", lang)))
     if venue.confidence != "high":
-        await with_retry(lambda: context.bot.send_message(chat_id, t("confidence_medium", lang)))
+        await with_retry(lambda: context.bot.send_message(chat_id, t(f"confidence_{venue.confidence}", lang)))
 
 
 async def _feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
@@ -97,17 +109,17 @@ async def _feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tu
     try:
         vote, question_id = int(args[0]), int(args[1])
     except (ValueError, IndexError):
-        await with_retry(lambda: query.answer())
+        await acknowledge(update)
         return
     stored = vote in (1, -1) and services(context).storage.record_feedback(question_id, update.effective_chat.id, vote)
-    await with_retry(lambda: query.answer(t("thanks", ui_lang(update, context)) if stored else None))
+    await acknowledge(update, t("thanks", ui_lang(update, context)) if stored else None)
     if stored and query.message is not None:
         markup = without_feedback(query.message.reply_markup)
         await with_retry(lambda: query.edit_message_reply_markup(reply_markup=markup))
 
 
 async def _example(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
-    await with_retry(lambda: update.callback_query.answer())
+    await acknowledge(update)
     try:
         question = EXAMPLES[args[0]][int(args[1])]
     except (KeyError, ValueError, IndexError):

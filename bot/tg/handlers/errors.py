@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import NetworkError
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import ContextTypes
 
 from bot.tg.services import ui_lang
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Never show a traceback to a user; tell them something went wrong, if we can."""
-    if isinstance(context.error, NetworkError):
+    if isinstance(context.error, NetworkError) and not isinstance(context.error, BadRequest):
         log.warning("Bot API network problem: %s", context.error)
         return
     log.error("Error while handling an update", exc_info=context.error)
