@@ -20,6 +20,12 @@ from ingest.settings import PROJECT_ROOT, Settings
 SAMPLE = 64
 
 
+def percentile(values: list[float], p: float) -> float:
+    """The p-quantile by rank (no interpolation): p=0.95 is the value 95% of samples stay under."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -96,15 +102,11 @@ def bench_answers(settings: Settings, rounds: int = 5) -> int:
             if round_ == 0:
                 first.append(ms)
 
-    def pct(values: list[float], p: float) -> float:
-        values = sorted(values)
-        return values[min(len(values) - 1, int(p * len(values)))]
-
     print(f"engine load: {load_s:.1f} s (models, index generation {engine.retriever.generation}, BM25)")
     print(f"questions: {len(latencies)} ({len(BENCH_QUESTIONS)} distinct x {rounds})")
-    p50, p95 = pct(latencies, 0.5), pct(latencies, 0.95)
+    p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
     print(f"latency p50: {p50:.0f} ms   p95: {p95:.0f} ms   max: {max(latencies):.0f} ms")
-    print(f"first-seen questions: p50 {pct(first, 0.5):.0f} ms   p95 {pct(first, 0.95):.0f} ms")
+    print(f"first-seen questions: p50 {percentile(first, 0.5):.0f} ms   p95 {percentile(first, 0.95):.0f} ms")
     print(f"peak memory (max RSS): {peak_rss_mb():.0f} MB")
     return 0
 
@@ -146,8 +148,7 @@ def bench_telegram(settings: Settings, chats: int = 200) -> int:
     fake.stop()
     print(f"chats: {chats} writing at once, {len(questions)} distinct questions")
     print(f"updates handled: {chats / elapsed:.1f} per second ({elapsed:.1f} s for all)")
-    p50 = latencies[len(latencies) // 2]
-    p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
+    p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
     print(f"reply latency p50: {p50:.0f} ms   p95: {p95:.0f} ms   max: {latencies[-1]:.0f} ms")
     print(f"peak memory (max RSS): {peak_rss_mb():.0f} MB")
     return 0

@@ -127,8 +127,7 @@ def print_answer(answer, as_json: bool) -> None:
     if answer.sources:
         print()
         for s in answer.sources:
-            where = " > ".join(x for x in (s.title, s.section) if x)
-            print(f"[{s.n}] {where}" + (f" {s.url}" if s.url else ""))
+            print(s.plain())
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:

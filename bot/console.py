@@ -43,5 +43,4 @@ def chat(engine: Engine, lang: str | None = None, stdin=sys.stdin, stdout=sys.st
         answer = engine.ask(text, conversation_id=conversation, lang=lang)
         print(f"\nguide> {answer.answer}", file=stdout)
         for s in answer.sources:
-            where = " > ".join(x for x in (s.title, s.section) if x)
-            print(f"  [{s.n}] {where}" + (f" {s.url}" if s.url else ""), file=stdout)
+            print(f"  {s.plain()}", file=stdout)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
+from ingest.fiscal import western_year
+from ingest.keywords import tokenize
 from ingest.schema import Lang
 
 HISTORY_TURNS = 6
@@ -187,8 +190,6 @@ _GENERIC = frozenset(
 
 def asked_years(text: str) -> set[int]:
     """Years a question names (2024, 令和6年, R6 → 2024), for checking that the data has them."""
-    import unicodedata
-
     text = unicodedata.normalize("NFKC", text)
     years = {int(y) for y in _YEAR_WESTERN.findall(text)}
     for era, number in _YEAR_ERA.findall(text):
@@ -199,8 +200,6 @@ def asked_years(text: str) -> set[int]:
 
 def kpi_years(kpi) -> set[int]:
     """The years a KPI's printed labels refer to."""
-    from ingest.fiscal import western_year
-
     out = set()
     for value in kpi.values:
         reading = western_year(value.label_as_printed) or ""
@@ -210,6 +209,4 @@ def kpi_years(kpi) -> set[int]:
 
 def content_words(text: str, lang: Lang) -> set[str]:
     """The words that carry what is asked (for checking that the evidence mentions any of them)."""
-    from ingest.keywords import tokenize
-
     return {w for w in tokenize(text, lang) if w not in _GENERIC and not w.isdigit() and len(w) > 1}

@@ -310,12 +310,13 @@ class Engine:
         k = self.knowledge
         hits = result.hits
         cites = Citations(k)
-        if _OFFTOPIC.search(text) and not crafts and not self.glossary.records_in(text):
+        refs = self.glossary.records_in(text)
+        if _OFFTOPIC.search(text) and not crafts and not refs:
             return self._offtopic(lang), Decision("offtopic", hits)
         if _ELSEWHERE.search(text) and not _KANAZAWA.search(text):
             return self._unknown(lang, hits, cites), Decision("unknown", hits)
-        named = [ref for ref in self.glossary.records_in(text) if not ref.startswith("document:")]
-        documents = [ref.split(":", 1)[1] for ref in self.glossary.records_in(text) if ref.startswith("document:")]
+        named = [ref for ref in refs if not ref.startswith("document:")]
+        documents = [ref.split(":", 1)[1] for ref in refs if ref.startswith("document:")]
         kinds = place_intents(text, lang)
 
         # 1. Prices and opening hours exist only as reported, and only for some venues.
@@ -377,10 +378,11 @@ class Engine:
                 body = render_kpi(record, k, lang, cites, focus=kpi_focus(text))
                 return self._unknown(lang, hits, cites, known=body), Decision("unknown", hits)
             body = render_kpi(record, k, lang, cites, focus=kpi_focus(text))
-            for twin in self._twin_kpis(record, hits):
+            twins = self._twin_kpis(record, hits)
+            for twin in twins:
                 # The same indicator in another plan (or repeated): show it too, each with its own plan.
                 body += "\n\n" + render_kpi(twin, k, lang, cites, focus=kpi_focus(text))
-            others = self._related_kpis(hits, main)
+            others = self._related_kpis(hits, {main.record_id} | {t.id for t in twins})
             if others:
                 label = "関連する指標" if lang == "ja" else "Related indicators"
                 body += f"\n\n{label}: " + ("、" if lang == "ja" else "; ").join(x.indicator.get(lang) for x in others)
@@ -531,8 +533,9 @@ class Engine:
                 twins.append(other)
         return twins[:2]
 
-    def _related_kpis(self, hits: list[Hit], main: Hit):
-        seen = {main.record_id} | {t.id for t in self._twin_kpis(self.knowledge.kpis[main.record_id], hits)}
+    def _related_kpis(self, hits: list[Hit], shown: set[str]):
+        """Other indicators among the top hits, by name (the ones already shown excluded)."""
+        seen = set(shown)
         out = []
         for hit in hits[:6]:
             if hit.kind == "kpi" and hit.record_id not in seen:

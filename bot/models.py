@@ -21,6 +21,11 @@ class SourceRef(BaseModel):
     url: str = ""
     lang: str = ""
 
+    def plain(self) -> str:
+        """'[n] title > section url', for the console and the CLI."""
+        where = " > ".join(x for x in (self.title, self.section) if x)
+        return f"[{self.n}] {where}" + (f" {self.url}" if self.url else "")
+
 
 class Place(BaseModel):
     """A venue the answer names, with what a map pin or a website button needs."""

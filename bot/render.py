@@ -55,8 +55,9 @@ def map_url(venue: Venue) -> str:
     """A map search link: coordinates when the data has them, otherwise the Japanese address."""
     if venue.location:
         return f"https://www.google.com/maps/search/?api=1&query={venue.location.latitude},{venue.location.longitude}"
-    if venue.address.ja:
-        return f"https://www.google.com/maps/search/?api=1&query={quote_plus(venue.address.ja)}"
+    address = venue.address.ja or venue.address.en
+    if address:
+        return f"https://www.google.com/maps/search/?api=1&query={quote_plus(address)}"
     return ""
 
 

@@ -116,7 +116,6 @@ class HybridRetriever:
             keyword[lang] = KeywordIndex(ids, texts, lang)
         with self._lock:  # one assignment each: a search in flight keeps the generation it started with
             self._state = (vectors, entries, keyword)
-            self._vectors, self._entries, self._keyword = self._state
             self.generation = gen.id
         log.info("retriever loaded generation %s (%d entries)", gen.id, len(entries))
 
@@ -127,6 +126,10 @@ class HybridRetriever:
             self.reload()
             return True
         return False
+
+    @property
+    def _entries(self) -> dict[str, tuple[str, dict[str, Any]]]:
+        return self._state[1]
 
     @property
     def signal_names(self) -> list[str]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote_plus
 
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.render import map_url
 from bot.tg.callbacks import Callback
 from bot.tg.handlers.questions import answer_question
 from bot.tg.keyboards import without_feedback
@@ -95,8 +95,7 @@ async def _pin(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[s
             )
         )
     elif address:
-        link = f"https://www.google.com/maps/search/?api=1&query={quote_plus(address)}"
-        text = f"{t('no_coordinates', lang)}\n{venue.name.get(lang)}\n{address}\n{link}"
+        text = f"{t('no_coordinates', lang)}\n{venue.name.get(lang)}\n{address}\n{map_url(venue)}"
         await with_retry(lambda: context.bot.send_message(chat_id, text))
     else:
         await with_retry(lambda: context.bot.send_message(chat_id, t("no_address", lang)))
