@@ -500,6 +500,10 @@ class Engine:
             for hit in hits:
                 if hit.kind == kind and hit.record_id == record_id:
                     return hit
+            # Named but outranked (other-language passages can crowd a short list): the name decides.
+            entry = self.retriever.entry(f"{ref}:{lang}")
+            if entry is not None:
+                return entry
         if last and last.subject:
             kind, record_id = last.subject.split(":", 1)
             for hit in hits[:6]:
@@ -565,7 +569,7 @@ class Engine:
                 "document",
                 meta["title"],
                 meta.get("url", ""),
-                meta.get("section", ""),
+                quote.section,
                 quote.hit.lang,
             )
             sentence = quote.text

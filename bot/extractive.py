@@ -7,6 +7,7 @@ verbatim. Nothing is paraphrased, so nothing can be invented.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.retrieval import Hit
+from ingest.chunking import INLINE_HEADING, section_at
 from ingest.embedders import Embedder
 from ingest.keywords import tokenize
 
@@ -53,11 +55,28 @@ class Quote:
     hit: Hit
     score: float
 
+    @property
+    def section(self) -> str:
+        """The heading path the quoted sentence sits under (a packed chunk spans several sections)."""
+        meta = self.hit.metadata
+        first = str(meta.get("section", ""))
+        inline = json.loads(str(meta.get("inline_sections") or "[]"))
+        position = self.hit.text.find(self.text)
+        if not inline or position < 0:
+            return first
+        line = self.hit.text.count("\n", 0, position)
+        return section_at(self.hit.text, line, first, inline)
+
 
 def split_sentences(text: str, lang: str) -> list[str]:
-    """Sentences (and list items / table lines, which are their own units in the plans)."""
+    """Sentences (and list items / table lines, which are their own units in the plans).
+
+    Heading lines of packed chunks label what follows; they state nothing, so they are not quotable.
+    """
     out = []
     for line in text.splitlines():
+        if INLINE_HEADING.match(line):
+            continue
         line = line.strip().lstrip("-•・ ").strip()
         if not line:
             continue

@@ -8,6 +8,7 @@ in either language finds them. Ids are stable, and a content hash tells ingestio
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 
 from ingest.chunking import chunk_markdown
@@ -96,7 +97,10 @@ def document_passages(doc: KnowledgeDocument) -> list[Passage]:
                 text=chunk.text,
                 url=str(meta.source_url or ""),
                 source_file=doc.path,
-                extra={"is_table": chunk.is_table},
+                extra={
+                    "is_table": chunk.is_table,
+                    "inline_sections": json.dumps([" > ".join(x) for x in chunk.inline_sections], ensure_ascii=False),
+                },
             )
         )
     return out

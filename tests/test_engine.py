@@ -10,7 +10,7 @@ import pytest
 
 from bot.console import chat
 from bot.engine import Engine
-from bot.evaluation import invented_numbers, knowledge_numbers, run_qa, run_xling
+from bot.evaluation import invented_numbers, knowledge_numbers, run_qa, xling_recall
 from bot.language import detect_language
 from ingest.fiscal import western_year
 from ingest.settings import PROJECT_ROOT
@@ -214,14 +214,11 @@ def test_qa_set_meets_the_targets(engine):
 
 @pytest.mark.skipif(not XLING.exists(), reason="shared/reference is not beside the checkout")
 def test_cross_lingual_retrieval_recall(engine):
-    lines = run_xling(engine, XLING)
-    figures = {
-        m[0]: (float(m[1]), float(m[2]))
-        for m in re.findall(r"(\w\w->\w\w): .*?(\d\.\d\d).*?(\d\.\d\d)", "\n".join(lines))
-    }
-    assert figures["ja->en"][0] >= 0.95 and figures["en->en"][0] >= 0.95
-    assert figures["ja->ja"][0] >= 0.90
-    assert figures["en->ja"][0] >= 0.80  # below the 0.85 target: see the engine issue's closing note
+    """The issue's R@5 targets on the dev set, in the answer language's ranking (40-character rule)."""
+    results = xling_recall(engine, XLING)
+    targets = {"en->ja": 0.85, "ja->ja": 0.95, "ja->en": 0.95, "en->en": 0.95}
+    recall = {d: sum(results[(d, "own", 40)]) / len(results[(d, "own", 40)]) for d in targets}
+    assert all(recall[d] >= targets[d] for d in targets), recall
 
 
 def test_try_lists_only_crafts_the_hands_on_offer_names(engine):
