@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ingest.loader import KnowledgeError
 from ingest.pipeline import ACTIONS, KINDS, IngestReport, run_ingest
+from ingest.schema import RECORD_KINDS
 from ingest.settings import PROJECT_ROOT, Settings
 from ingest.store import IndexMissing, IndexStore, ModelMismatch
 
@@ -90,13 +91,15 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     print("\nDocuments:")
     for doc_id, doc in knowledge.documents.items():
         n = sum(1 for e in entries.values() if e.kind == "document" and e.record_id == doc_id)
+        sentences = sum(1 for e in entries.values() if e.kind == "sentence" and e.record_id == doc_id)
         meta = doc.meta
         url = f" {meta.source_url}" if meta.source_url else ""
         print(
-            f"  {doc_id} [{meta.language}] {meta.title_ja} / {meta.title_en} ({meta.year or 'n.d.'}): {n} passages{url}"
+            f"  {doc_id} [{meta.language}] {meta.title_ja} / {meta.title_en} ({meta.year or 'n.d.'}): "
+            f"{n} passages, {sentences} sentences{url}"
         )
     print("\nDirectory records (entries per language):")
-    for kind in KINDS[1:]:
+    for kind in RECORD_KINDS:
         langs = {lang: sum(1 for e in entries.values() if e.kind == kind and e.lang == lang) for lang in ("ja", "en")}
         print(f"  {kind}: {langs['ja']} ja, {langs['en']} en")
     return 0

@@ -87,6 +87,41 @@ def kpi_focus(text: str) -> str | None:
     return None
 
 
+# "What crafts does Kanazawa have?", "Which are the nationally designated ones?", "どんな工芸がある？"
+_CRAFT_LIST = re.compile(
+    r"\b(what|which|list( of)?|kinds? of|types? of|how many)\b[^?]*\bcrafts\b(?! (museum|workshop|shop|store))"
+    r"|\b(nationally designated|rare traditional)\b"
+    r"|(どんな|どのような|何の|なんの)(伝統)?工芸|工芸(品)?(には|は|って)?(どんな|どのような|何が|なにが)"
+    r"|工芸(品)?の(種類|一覧)|工芸[^？?]*(いくつ|何種類)|何業種|[6６]業種|[2２][0０]業種|国指定|希少伝統工芸",
+    re.I,
+)
+CRAFT_CATEGORY_WORDS = {
+    "national_designated": re.compile(r"national|designated|国指定|[6６]業種|伝産法", re.I),
+    "rare_traditional": re.compile(r"\brare\b|希少|[2２][0０]業種", re.I),
+}
+
+
+# About the crafts' makers or economy (KPIs), not about which crafts there are.
+_NOT_A_CRAFT_LIST = re.compile(
+    r"工芸士|職人|作家|者数|人数|何人|生産額|出荷額|売上|金額|年度"
+    r"|craftspeople|craftsmen|artisans|\bpeople\b|\bvalue\b|production|sales|\bFY\s?\d",
+    re.I,
+)
+_COUNT_OF_CRAFTS = re.compile(r"how many[^?]*crafts|何業種|いくつ", re.I)
+
+
+def asks_craft_list(text: str) -> bool:
+    """A question about Kanazawa's crafts as a whole rather than one craft (not their makers or figures)."""
+    if not _CRAFT_LIST.search(text) or _NOT_A_CRAFT_LIST.search(text):
+        return False
+    return not asks_for_figures(text) or bool(_COUNT_OF_CRAFTS.search(text))
+
+
+def asked_craft_categories(text: str) -> list[str]:
+    """The craft categories a list question narrows to (empty: all)."""
+    return [category for category, pattern in CRAFT_CATEGORY_WORDS.items() if pattern.search(text)]
+
+
 def asks_for_figures(text: str) -> bool:
     return bool(_KPI_WORDS.search(text))
 

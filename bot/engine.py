@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from bot.conversation import (
     ConversationStore,
     Turn,
+    asked_craft_categories,
     asked_years,
+    asks_craft_list,
     asks_for_figures,
     asks_where,
     content_words,
@@ -36,6 +38,7 @@ from bot.render import (
     Citations,
     place_of,
     render_craft,
+    render_craft_list,
     render_kpi,
     render_plan,
     render_program,
@@ -104,9 +107,12 @@ _APPLY = re.compile(
     r"|申し込|申込|応募|参加方法|参加するには|費用|料金",
     re.I,
 )
+# A plan's period or edition (not its content: "the vision added in the revised plan" is content).
 _PLAN_META = re.compile(
-    r"\b(period|cover|covers|span|when (was|were)|revised|revision|published|issued|edition)\b|which years"
-    r"|期間|いつから|いつまで|改定|改訂|策定|発行",
+    r"\b(period|span|edition)\b|\b(which|what) years\b|\bcovers? (which|what) years\b"
+    r"|\b(when|what year|which year)\b[^?]*\b(revised|revision|published|issued|adopted|drawn up|made|written)\b"
+    r"|\b(revised|published|issued|adopted) (when|in what year)\b"
+    r"|期間|いつから|いつまで|(改定|改訂|策定|発行)[^？?]*(いつ|何年)|(いつ|何年)[^？?]*(改定|改訂|策定|発行)",
     re.I,
 )
 
@@ -185,7 +191,7 @@ CROSS_LANGUAGE_NOTE = {
 class Decision:
     """What the engine decided to answer from (kept for eval and tests)."""
 
-    mode: str  # venues | craft | venue | program | kpi | documents | unknown | offtopic
+    mode: str  # venues | plan | crafts | craft | venue | program | kpi | documents | unknown | offtopic
     hits: list[Hit]
 
 
@@ -338,7 +344,11 @@ class Engine:
             doc = k.documents[documents[0]].meta
             answer = self._answer(lang, render_plan(doc, lang, cites), cites)
             return answer, Decision("plan", hits)
-        # 4. "What is <craft>?", "How old is gold leaf making?": the craft's card.
+        # 4. "What crafts does Kanazawa have?", "国指定の伝統工芸は？": the plan's list of crafts.
+        if not crafts and not named and asks_craft_list(text):
+            body = render_craft_list(k, lang, cites, asked_craft_categories(text), kinds)
+            return self._answer(lang, body, cites), Decision("crafts", hits)
+        # 5. "What is <craft>?", "How old is gold leaf making?": the craft's card.
         if crafts and not named and not asks_for_figures(text):
             craft = k.crafts[crafts[0]]
             answer = self._answer(lang, render_craft(craft, k, lang, cites), cites)

@@ -15,14 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.retrieval import Hit
-from ingest.chunking import INLINE_HEADING, section_at
+from ingest.chunking import section_at, split_sentences
 from ingest.embedders import Embedder
 from ingest.keywords import tokenize
 
-_JA_SENTENCE = re.compile(r"(?<=[。！？])")
-_EN_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
-MIN_SENTENCE = 12
-_URL = re.compile(r"https?://\S+")
 MAX_SENTENCE = 400
 
 
@@ -42,6 +38,31 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
 }
 
 
+# "何都市？" / "how many cities?": a sentence that counts that very thing ("116 cities") answers it.
+_COUNTERS: list[tuple[str, str]] = [  # (Japanese counter, English noun), as regex alternatives
+    ("都市", r"cit(?:y|ies)"),
+    ("か国|カ国|ヶ国|箇国", r"countr(?:y|ies)"),
+    ("人|名", r"people|persons?|visitors?|participants?|students?"),
+    ("団体", r"organi[sz]ations?|groups?"),
+    ("社", r"companies|firms?|businesses"),
+    ("業種", r"crafts?|industries"),
+    ("件", r"cases?|projects?|events?"),
+]
+_JA_COUNT = re.compile(r"(?:何|いくつの?|どれくらいの)(" + "|".join(ja for ja, _ in _COUNTERS) + ")")
+_EN_COUNT = re.compile(r"\bhow many (\w+)", re.I)
+
+
+def counted_thing(question: str) -> re.Pattern | None:
+    """A pattern for a number followed by the thing a 'how many' question counts, in either language."""
+    ja_match, en_match = _JA_COUNT.search(question), _EN_COUNT.search(question)
+    for ja, en in _COUNTERS:
+        if (ja_match and re.fullmatch(ja, ja_match.group(1))) or (
+            en_match and re.fullmatch(en, en_match.group(1), re.I)
+        ):
+            return re.compile(rf"[0-9０-９][0-9０-９,，.]*\s*(?:{ja}|(?:{en})\b)", re.I)
+    return None
+
+
 def answer_type(question: str) -> str | None:
     for name, (asks, _) in ANSWER_TYPES.items():
         if asks.search(question):
@@ -58,32 +79,25 @@ class Quote:
     @property
     def section(self) -> str:
         """The heading path the quoted sentence sits under (a packed chunk spans several sections)."""
-        meta = self.hit.metadata
-        first = str(meta.get("section", ""))
-        inline = json.loads(str(meta.get("inline_sections") or "[]"))
-        position = self.hit.text.find(self.text)
-        if not inline or position < 0:
-            return first
-        line = self.hit.text.count("\n", 0, position)
-        return section_at(self.hit.text, line, first, inline)
+        return section_of(self.hit, self.text)
 
 
-def split_sentences(text: str, lang: str) -> list[str]:
-    """Sentences (and list items / table lines, which are their own units in the plans).
+def section_of(hit: Hit, sentence: str) -> str:
+    """Heading path of a sentence of a document passage, from the passage's inline heading lines."""
+    first = str(hit.metadata.get("section", ""))
+    inline = json.loads(str(hit.metadata.get("inline_sections") or "[]"))
+    position = hit.text.find(sentence)
+    if not inline or position < 0:
+        return first
+    return section_at(hit.text, hit.text.count("\n", 0, position), first, inline)
 
-    Heading lines of packed chunks label what follows; they state nothing, so they are not quotable.
-    """
-    out = []
-    for line in text.splitlines():
-        if INLINE_HEADING.match(line):
-            continue
-        line = line.strip().lstrip("-•・ ").strip()
-        if not line:
-            continue
-        parts = _JA_SENTENCE.split(line) if lang == "ja" else _EN_SENTENCE.split(line)
-        out.extend(p.strip() for p in parts if p.strip())
-    # A line that is only links states nothing to quote.
-    return [s for s in out if len(_URL.sub("", s).strip()) >= MIN_SENTENCE]
+
+def in_context(hit: Hit, sentence: str) -> str:
+    """What a sentence is scored as: a list item or table line says little without its heading."""
+    if sentence.endswith(("。", ".", "!", "?", "！", "？")):
+        return sentence
+    heading = section_of(hit, sentence).split(" > ")[-1]
+    return f"{heading}: {sentence}" if heading else sentence
 
 
 class SentenceScorer:
@@ -133,18 +147,24 @@ def best_quotes(
     """
     keywords = keywords or {}
     wants = answer_type(question) if question else None
+    counted = counted_thing(question) if question else None
     candidates: list[tuple[str, Hit, float]] = []
+    scored: list[str] = []
     for rank, hit in enumerate(hits):
         for sentence in split_sentences(hit.text, hit.lang):
             if sentence.rstrip().endswith((":", "：")):
                 continue
-            bonus = 0.03 * (len(hits) - rank) + 0.3 * _overlap(sentence, hit.lang, keywords)
+            context = in_context(hit, sentence[:MAX_SENTENCE])
+            bonus = 0.03 * (len(hits) - rank) + 0.3 * _overlap(context, hit.lang, keywords)
             if wants and ANSWER_TYPES[wants][1].search(sentence):
                 bonus += 0.15
+            if counted and counted.search(sentence):
+                bonus += 0.3  # a number of the very thing asked for ("116 cities") is the answer itself
             candidates.append((sentence[:MAX_SENTENCE], hit, bonus))
+            scored.append(context)
     if not candidates:
         return []
-    vectors = scorer.vectors([c[0] for c in candidates])
+    vectors = scorer.vectors(scored)
     scores = vectors @ question_vector
     ranked = sorted(zip(candidates, scores, strict=True), key=lambda x: -(x[1] + x[0][2]))
     quotes: list[Quote] = []

@@ -265,6 +265,68 @@ def render_craft(craft: Craft, k: Knowledge, lang: Lang, cites: Citations) -> st
     return "\n".join(lines)
 
 
+CRAFT_LIST_INTRO = {
+    "ja": "金沢KOGEIアクションプラン（改定版）が扱う金沢の工芸です",
+    "en": "The crafts of Kanazawa as the Kanazawa KOGEI Action Plan (revised edition) lists them",
+}
+CRAFT_LIST_LABELS = {
+    "ja": {
+        "national_designated": "国指定伝統的工芸品",
+        "rare_traditional": "希少伝統工芸",
+        "utatsuyama_subject": "金沢卯辰山工芸工房で研修が行われる科目",
+    },
+    "en": {
+        "national_designated": "Nationally designated traditional crafts",
+        "rare_traditional": "Rare traditional crafts",
+        "utatsuyama_subject": "Fields taught at the Kanazawa Utatsuyama Craft Workshop",
+    },
+}
+_CAN_JA = {"see": "見られる", "buy": "買える", "learn": "学べる", "try": "体験できる"}
+CRAFT_LIST_MORE = {
+    "ja": "どれか一つについて尋ねると、概要と見る・買う・体験できる場所をお伝えします"
+    "（例:「九谷焼とは？」「金箔はどこで体験できる？」）。",
+    "en": "Ask about any one of them for what it is and where to see, buy or try it "
+    "(e.g. 'What is Kutani ware?', 'Where can I try gold leaf?').",
+}
+
+
+def render_craft_list(
+    k: Knowledge, lang: Lang, cites: Citations, categories: list[str] | None = None, kinds: list[str] | None = None
+) -> str:
+    """Kanazawa's crafts by category, as the KOGEI Action Plan lists them (the directory's craft records).
+
+    With ``kinds`` (see / buy / try), only the crafts some directory venue offers that way.
+    """
+    plan = k.documents["kogei-action-plan"].meta
+    cite = cites.cite(plan.id, "document", plan.title(lang), str(plan.source_url or ""), lang=plan.language)
+    if kinds and lang == "ja":
+        can = "・".join(_CAN_JA[x] for x in kinds)
+        intro = f"ディレクトリに{can}場所が載っている工芸です（分類は{plan.title_ja}による）"
+    elif kinds:
+        intro = f"Crafts the directory lists places to {' or '.join(KIND_LABELS[lang][x] for x in kinds)}"
+        intro += f" (grouped as in the {plan.title_en})"
+    else:
+        intro = CRAFT_LIST_INTRO[lang]
+    lines = [f"{intro} {cite}:"]
+    wanted = categories or list(CRAFT_LIST_LABELS[lang])
+    for category in wanted:
+        crafts = [c for c in k.crafts.values() if c.category == category]
+        if kinds:
+            crafts = [c for c in crafts if venues_for([c.id], kinds, k)]
+        if not crafts:
+            continue
+        label = CRAFT_LIST_LABELS[lang][category]
+        if lang == "ja":
+            names = "、".join(c.name.ja for c in crafts)
+            lines.append(f"・{label}（{len(crafts)}）: {names}")
+        else:
+            names = "; ".join(f"{c.name.en} ({c.name.ja})" for c in crafts)
+            lines.append(f"• {label} ({len(crafts)}): {names}")
+    lines.append("")
+    lines.append(CRAFT_LIST_MORE[lang])
+    return "\n".join(lines)
+
+
 def kpi_value_lines(kpi: Kpi, lang: Lang) -> list[str]:
     lines = []
     for v in kpi.values:

@@ -25,11 +25,15 @@ CHUNK_CHARS: dict[str, int] = {"ja": 300, "en": 700}
 # A chunk repeats the previous chunk's last line or sentence when it is at most this long. English
 # chunks are long enough already (an overlap there cost a cross-lingual hit on the dev set).
 OVERLAP_CHARS: dict[str, int] = {"ja": 100, "en": 0}
-SENTENCE_SPLIT = {"ja": re.compile(r"(?<=[。！？])"), "en": re.compile(r"(?<=[.!?])\s+")}
 # A table block longer than this many chunk lengths is split on line boundaries.
 MAX_TABLE_FACTOR = 3
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 INLINE_HEADING = re.compile(r"^#{1,6} ")
+# A sentence ends at 。！？ unless a closing bracket follows (「…という。」 goes on).
+_JA_SENTENCE = re.compile(r"(?<=[。！？])(?![」』）)\]])")
+_EN_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
+MIN_SENTENCE = 12
+_URL = re.compile(r"https?://\S+")
 TABLE_HEADING_HINT = re.compile(r"指標|KPI|ＫＰＩ|モニタリング|目標値|数値目標")
 SENTENCE_END = re.compile(r"[。．！？.!?」）)]$")
 
@@ -157,7 +161,7 @@ def _tail(text: str, lang: Lang) -> str:
     if INLINE_HEADING.match(line):
         return ""
     if len(line) > OVERLAP_CHARS[lang]:
-        sentences = [x for x in SENTENCE_SPLIT[lang].split(line) if x.strip()]
+        sentences = [x for x in (_JA_SENTENCE if lang == "ja" else _EN_SENTENCE).split(line) if x.strip()]
         line = sentences[-1].strip() if sentences else ""
     return line if 0 < len(line) <= OVERLAP_CHARS[lang] else ""
 
@@ -247,3 +251,21 @@ def _join_prose(blocks: list[str], lang: Lang) -> str:
                 merged += joiner + line
         paragraphs.append(merged)
     return "\n\n".join(paragraphs)
+
+
+def split_sentences(text: str, lang: str) -> list[str]:
+    """Sentences (and list items / table lines, which are their own units in the plans).
+
+    Heading lines of packed chunks label what follows; they state nothing, so they are not quotable.
+    """
+    out = []
+    for line in text.splitlines():
+        if INLINE_HEADING.match(line):
+            continue
+        line = line.strip().lstrip("-•・ ").strip()
+        if not line:
+            continue
+        parts = _JA_SENTENCE.split(line) if lang == "ja" else _EN_SENTENCE.split(line)
+        out.extend(p.strip() for p in parts if p.strip())
+    # A line that is only links states nothing to quote.
+    return [s for s in out if len(_URL.sub("", s).strip()) >= MIN_SENTENCE]

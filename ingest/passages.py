@@ -1,17 +1,21 @@
 """Turn validated knowledge into index entries (passages), one per language where both exist.
 
-Documents are chunked in their own language. Directory records are written out in Japanese and in
-English (same record id, ``lang`` metadata apart), naming things in both scripts so that a question
-in either language finds them. Ids are stable, and a content hash tells ingestion what changed.
+Documents are chunked in their own language, and each chunk's sentences are also indexed on their
+own (kind "sentence", never shown; retrieval blends them in across languages). Directory records
+are written out in Japanese and in English (same record id, ``lang`` metadata apart), naming things
+in both scripts so that a question in either language finds them. Ids are stable, and a content
+hash tells ingestion what changed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
-from ingest.chunking import chunk_markdown
+from ingest.chunking import chunk_markdown, split_sentences
 from ingest.fiscal import western_year
 from ingest.loader import Knowledge
 from ingest.schema import LANGS, Craft, KnowledgeDocument, Kpi, Lang, Program, Venue
@@ -82,8 +86,21 @@ def _section_key(section: tuple[str, ...]) -> str:
     return hashlib.sha1(" > ".join(section).encode("utf-8")).hexdigest()[:10]
 
 
+def _same_title(a: str, b: str) -> bool:
+    """Equal but for spacing and character width ('金沢 KOGEI' = '金沢KOGEI')."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", a)) == re.sub(r"\s+", "", unicodedata.normalize("NFKC", b))
+
+
+def _section_label(section: tuple[str, ...], title: str) -> str:
+    """The section path as cited: a top heading that only repeats the document's title is dropped."""
+    if section and _same_title(section[0], title):
+        section = section[1:]
+    return " > ".join(section)
+
+
 def document_passages(doc: KnowledgeDocument) -> list[Passage]:
     meta = doc.meta
+    title = meta.title(meta.language)
     out = []
     for chunk in chunk_markdown(doc.body, meta.language):
         out.append(
@@ -93,13 +110,15 @@ def document_passages(doc: KnowledgeDocument) -> list[Passage]:
                 kind="document",
                 lang=meta.language,
                 title=meta.title(meta.language),
-                section=" > ".join(chunk.section),
+                section=_section_label(chunk.section, title),
                 text=chunk.text,
                 url=str(meta.source_url or ""),
                 source_file=doc.path,
                 extra={
                     "is_table": chunk.is_table,
-                    "inline_sections": json.dumps([" > ".join(x) for x in chunk.inline_sections], ensure_ascii=False),
+                    "inline_sections": json.dumps(
+                        [_section_label(x, title) for x in chunk.inline_sections], ensure_ascii=False
+                    ),
                 },
             )
         )
@@ -232,8 +251,32 @@ def record_passages(k: Knowledge) -> list[Passage]:
     return out
 
 
+def sentence_passages(passage: Passage) -> list[Passage]:
+    """The sentences (and list lines) of a document passage, each embedded on its own.
+
+    A chunk's vector averages everything in it, so a question about one statement ("vegetarian
+    restaurants") matches the chunk weakly, above all from the other language; retrieval blends in
+    the chunk's best sentence (bot/retrieval.py). They are never shown: quotes come from the chunk.
+    """
+    return [
+        Passage(
+            id=f"sentence:{passage.id.split(':', 1)[1]}:{n}",
+            record_id=passage.record_id,
+            kind="sentence",
+            lang=passage.lang,
+            title="",
+            section="",
+            text=sentence,
+            source_file=passage.source_file,
+            extra={"parent": passage.id},
+        )
+        for n, sentence in enumerate(split_sentences(passage.text, passage.lang))
+    ]
+
+
 def all_passages(k: Knowledge) -> list[Passage]:
     out = [p for doc in k.documents.values() for p in document_passages(doc)]
+    out += [s for p in list(out) for s in sentence_passages(p)]
     out += record_passages(k)
     seen: set[str] = set()
     for p in out:

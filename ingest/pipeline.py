@@ -21,7 +21,7 @@ from ingest.settings import Settings
 from ingest.store import EntryInfo, IndexStore
 
 log = logging.getLogger(__name__)
-KINDS: tuple[Kind, ...] = ("document", "craft", "venue", "program", "kpi")
+KINDS: tuple[Kind, ...] = ("document", "sentence", "craft", "venue", "program", "kpi")
 ACTIONS = ("added", "updated", "unchanged", "deleted")
 
 # progress(done, total) is called while passages are embedded.

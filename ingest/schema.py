@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 Lang = Literal["ja", "en"]
 LANGS: tuple[Lang, ...] = ("ja", "en")
-Kind = Literal["document", "craft", "venue", "program", "kpi"]
+# "sentence": one sentence of a document passage, embedded on its own (see ingest/passages.py).
+Kind = Literal["document", "sentence", "craft", "venue", "program", "kpi"]
 RECORD_KINDS: tuple[Kind, ...] = ("craft", "venue", "program", "kpi")
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]*$"

@@ -6,6 +6,7 @@ import io
 import json
 import re
 
+import numpy as np
 import pytest
 
 from bot.console import chat
@@ -258,3 +259,86 @@ def test_prices_are_only_given_as_reported_and_never_borrowed(engine, known_numb
 def test_any_year_the_plan_lacks_is_unknown(engine):
     answer = engine.ask("What is the target for the share of citizens using Kanazawa craft products in 2050?")
     assert answer.kind == "unknown" and "45.0%" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("What are the traditional crafts of Kanazawa?", "en"), ("金沢の伝統工芸にはどんなものがありますか？", "ja")],
+)
+def test_crafts_as_a_whole_are_listed_by_category(engine, question, lang):
+    answer = engine.ask(question)
+    assert answer.kind == "answer" and answer.language == lang
+    for craft in engine.knowledge.crafts.values():
+        assert craft.name.get(lang) in answer.answer
+    assert answer.sources[0].id == "kogei-action-plan"
+    assert ("(6)" if lang == "en" else "（6）") in answer.answer  # counts from the data
+
+
+def test_a_craft_list_narrows_to_the_category_or_activity_asked(engine):
+    designated = engine.ask("Which crafts are nationally designated?")
+    national = [c for c in engine.knowledge.crafts.values() if c.category == "national_designated"]
+    rare = [c for c in engine.knowledge.crafts.values() if c.category == "rare_traditional"]
+    assert all(c.name.en in designated.answer for c in national)
+    assert not any(c.name.en in designated.answer for c in rare)
+    tryable = engine.ask("どんな工芸を体験できますか？")
+    offered = {c.id for c in engine.crafts_with("try")}
+    for craft in engine.knowledge.crafts.values():
+        assert (craft.name.ja in tryable.answer) == (craft.id in offered), craft.id
+
+
+def test_figures_about_crafts_go_to_the_kpi_not_the_list(engine):
+    answer = engine.ask("国指定6業種の伝統工芸士は何人？")
+    assert "246人" in answer.answer and "220人" in answer.answer
+    assert "大樋焼" not in answer.answer
+
+
+def test_a_plans_content_is_not_mistaken_for_its_edition(engine):
+    edition = engine.ask("When was the KOGEI Action Plan revised?")
+    assert "令和６年３月改定" in edition.answer
+    content = engine.ask("Which new vision was added as the fifth one in the revised KOGEI Action Plan?")
+    assert "工芸とデジタルが融合するまち" in content.answer
+    assert "Issued / revised" not in content.answer
+
+
+def test_a_named_venue_is_answered_even_when_other_passages_outrank_it(engine):
+    answer = engine.ask("国立工芸館っていつ金沢にできたの？")
+    assert answer.sources[0].id == "national_crafts_museum"
+    assert "2020年10月25日" in answer.answer
+
+
+def test_a_how_many_question_quotes_the_sentence_that_counts_it(engine):
+    answer = engine.ask("ユネスコ創造都市ネットワークには何都市が加盟してる？")
+    assert "116 cities" in answer.answer
+    assert "unesco-innovation-in-tradition" in {s.id for s in answer.sources}
+
+
+def test_a_list_line_is_quoted_for_what_its_heading_says(engine):
+    answer = engine.ask("国が指定した金沢の伝統的工芸品6業種は何ですか？")
+    assert "加賀友禅、九谷焼、金沢仏壇、金沢箔、金沢漆器、加賀繍" in answer.answer
+    assert "）による" not in answer.answer  # a sentence is not cut inside its brackets
+
+
+def test_best_sentence_is_blended_into_a_passages_similarity():
+    from bot.retrieval import _blend_best_sentence
+
+    sims = np.array([0.5, 0.4, 0.3], dtype=np.float32)
+    parents = np.array([1, 1, 2])
+    sentences = np.eye(3, dtype=np.float32)
+    query = np.array([0.0, 0.9, 0.2], dtype=np.float32)  # sentence 1 (of passage 1) matches best
+    blended = _blend_best_sentence(sims, parents, sentences, query)
+    assert blended.tolist() == pytest.approx([0.5, (0.4 + 0.9) / 2, (0.3 + 0.2) / 2])
+
+
+@pytest.mark.parametrize(
+    ("question", "needle"),
+    [
+        ("Can vegetarian or vegan travelers find suitable restaurants in Kanazawa?", "ベジタリアン"),
+        ("Is there a program to train successors in traditional gold leaf making?", "縁付金箔製造"),
+    ],
+)
+def test_one_japanese_sentence_answers_an_english_question(engine, question, needle):
+    """Across languages a chunk is found by its best sentence, not only by its average."""
+    retriever = engine.retriever
+    vectors = {e.key: e.embed_queries([question])[0] for e in retriever.embedders}
+    hits = retriever.search_language(question, "ja", vectors, ["document"], "en")
+    assert any(needle in h.text for h in hits[:5]), [h.text[:40] for h in hits[:5]]

