@@ -47,7 +47,7 @@ def bench_ingest(settings: Settings) -> int:
         load_s = time.perf_counter() - started
         passages = all_passages(load_knowledge(knowledge))
         sample = [p.embed_text for p in passages[:: max(1, len(passages) // SAMPLE)]][:SAMPLE]
-        print(f"passages: {len(passages)}  (documents + directory records, per language)")
+        print(f"passages: {len(passages)}  (document chunks and their sentences, directory records per language)")
         print(f"model load: {load_s:.1f} s")
         for e in embedders:
             t = time.perf_counter()

@@ -126,12 +126,33 @@ def asks_for_figures(text: str) -> bool:
     return bool(_KPI_WORDS.search(text))
 
 
+# "Is there…?" / "There are…" introduce something new; only a 'there' that points back is a follow-up.
+_EXISTENTIAL_THERE = re.compile(r"\b(is|are|was|were) there\b|\bthere (is|are|was|were)\b|\bthere's\b", re.I)
+
+
 def is_follow_up(question: str, lang: Lang) -> bool:
-    """Short and leaning on something said before."""
+    """Short and leaning on something said before ("Where is it?", "営業時間は？", "Price?")."""
     if lang == "ja":
-        return len(question) <= 25 and bool(_FOLLOW_UP_JA.search(question))
+        return len(question) <= 10 or (len(question) <= 25 and bool(_FOLLOW_UP_JA.search(question)))
     words = re.findall(r"[A-Za-z']+", question)
-    return len(words) <= 9 and bool(_FOLLOW_UP_EN.search(question))
+    if len(words) <= 3:
+        return True
+    return len(words) <= 9 and bool(_FOLLOW_UP_EN.search(_EXISTENTIAL_THERE.sub(" ", question)))
+
+
+_GREETINGS = {
+    "hello": re.compile(
+        r"^\s*(hi|hello|hey|hiya|good (morning|afternoon|evening)|greetings"
+        r"|こんにちは|こんばんは|おはよう(ございます)?|はじめまして|よろしく(お願いします)?)[\s!！.。、,～~♪]*$",
+        re.I,
+    ),
+    "thanks": re.compile(r"^\s*(thanks|thank you|thx|ありがとう(ございます|ございました)?)[\s!！.。、,～~♪]*$", re.I),
+}
+
+
+def greeting(text: str) -> str | None:
+    """'hello' or 'thanks' for a message that is only that; None otherwise."""
+    return next((name for name, pattern in _GREETINGS.items() if pattern.match(text)), None)
 
 
 class ConversationStore:

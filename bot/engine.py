@@ -25,6 +25,7 @@ from bot.conversation import (
     asks_for_figures,
     asks_where,
     content_words,
+    greeting,
     is_follow_up,
     kpi_focus,
     kpi_years,
@@ -125,6 +126,19 @@ SCOPE = {
     "en": "I'm a guide to Kanazawa's crafts, craft workshops and city programs, so I can't help with that. "
     "Try, for example, “Where can I try gold leaf?” or “What is Kutani ware?”",
 }
+GREETING = {
+    "hello": {
+        "ja": "こんにちは。金沢の工芸・工房・市の取り組みについてご案内します。"
+        "たとえば「金箔の体験はどこでできますか？」「九谷焼とは？」「金沢の伝統工芸にはどんなものがありますか？」"
+        "のようにお尋ねください。",
+        "en": "Hello! I'm a guide to Kanazawa's crafts, craft workshops and city programs. Ask, for example, "
+        "“Where can I try gold leaf?”, “What is Kutani ware?” or “What crafts does Kanazawa have?”",
+    },
+    "thanks": {
+        "ja": "どういたしまして。ほかにも金沢の工芸について、いつでもお尋ねください。",
+        "en": "You're welcome! Ask me anything else about Kanazawa's crafts whenever you like.",
+    },
+}
 EMPTY = {
     "ja": "ご質問をどうぞ。たとえば「九谷焼とは？」や「金箔の体験はどこでできますか？」。",
     "en": "Please ask me a question, for example “What is Kutani ware?” or “Where can I try gold leaf?”",
@@ -191,7 +205,7 @@ CROSS_LANGUAGE_NOTE = {
 class Decision:
     """What the engine decided to answer from (kept for eval and tests)."""
 
-    mode: str  # venues | plan | crafts | craft | venue | program | kpi | documents | unknown | offtopic
+    mode: str  # greeting | venues | plan | crafts | craft | venue | program | kpi | documents | unknown | offtopic
     hits: list[Hit]
 
 
@@ -234,6 +248,10 @@ class Engine:
         user_lang: Lang = lang or detect_language(text, default=last.lang if last else "en")
         if not text:
             return Answer(question=question, language=user_lang, kind="offtopic", answer=EMPTY[user_lang])
+        said = greeting(text)
+        if said:
+            self.last_decision = Decision("greeting", [])
+            return Answer(question=question, language=user_lang, kind="offtopic", answer=GREETING[said][user_lang])
         if _INJECTION.search(text):
             self.last_decision = Decision("offtopic", [])
             return Answer(question=question, language=user_lang, kind="offtopic", answer=SCOPE[user_lang])
@@ -324,6 +342,9 @@ class Engine:
         named = [ref for ref in refs if not ref.startswith("document:")]
         documents = [ref.split(":", 1)[1] for ref in refs if ref.startswith("document:")]
         kinds = place_intents(text, lang)
+        if not kinds and last is not None and crafts == last.crafts:
+            # "How much does it cost?" after "Where can I try Kutani ware?": still about trying it.
+            kinds = place_intents(last.question, last.lang)
 
         # 1. Prices and opening hours exist only as reported, and only for some venues.
         asks_price_or_hours = bool(_PRICE.search(text) or _HOURS.search(text))

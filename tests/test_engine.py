@@ -342,3 +342,32 @@ def test_one_japanese_sentence_answers_an_english_question(engine, question, nee
     vectors = {e.key: e.embed_queries([question])[0] for e in retriever.embedders}
     hits = retriever.search_language(question, "ja", vectors, ["document"], "en")
     assert any(needle in h.text for h in hits[:5]), [h.text[:40] for h in hits[:5]]
+
+
+def test_a_short_follow_up_keeps_what_the_user_wanted_to_do(engine):
+    engine.ask("Where can I try Kutani ware?", conversation_id="carry")
+    price = engine.ask("How much does it cost?", conversation_id="carry")
+    assert price.places
+    for place in price.places:
+        venue = engine.knowledge.venues[place.venue_id]
+        assert "kutani_yaki" in venue.crafts and "try" in venue.kinds  # still about trying it
+    engine.ask("金箔はどこで買えますか？", conversation_id="carry-ja")
+    hours = engine.ask("営業時間は？", conversation_id="carry-ja")
+    assert hours.kind == "answer" and hours.places
+    assert all("buy" in engine.knowledge.venues[p.venue_id].kinds for p in hours.places)
+
+
+def test_is_there_starts_a_new_topic(engine):
+    engine.ask("What is the target for the number of overnight guests?", conversation_id="topic")
+    answer = engine.ask("What workshops are there for children?", conversation_id="topic")
+    assert answer.subject == "program:kanazawa_kogei_kodomo_juku"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [("Hi", "en", "Hello!"), ("こんにちは！", "ja", "こんにちは。"), ("Thank you", "en", "You're welcome")],
+)
+def test_greetings_get_a_greeting(engine, text, lang, expected):
+    answer = engine.ask(text)
+    assert answer.language == lang and answer.answer.startswith(expected)
+    assert "can't help" not in answer.answer
