@@ -130,12 +130,24 @@ def asks_for_figures(text: str) -> bool:
 _EXISTENTIAL_THERE = re.compile(r"\b(is|are|was|were) there\b|\bthere (is|are|was|were)\b|\bthere's\b", re.I)
 
 
+# A bare attribute ("営業時間は？", "Price?") asks about whatever was being discussed.
+_ATTRIBUTE = re.compile(
+    r"営業時間|開館時間|時間|料金|値段|価格|費用|予約|住所|場所|アクセス|行き方|定休日|休館日|休み|ウェブ|サイト|地図|電話"
+    r"|基準値|目標値|現状値|目標|いつ|どこ|"
+    r"\b(hours?|open|opening|closed|price|prices|cost|costs|fee|fees|booking|reservations?|address|where|website"
+    r"|map|phone|access|baseline|target|current|when)\b",
+    re.I,
+)
+
+
 def is_follow_up(question: str, lang: Lang) -> bool:
     """Short and leaning on something said before ("Where is it?", "営業時間は？", "Price?")."""
     if lang == "ja":
-        return len(question) <= 10 or (len(question) <= 25 and bool(_FOLLOW_UP_JA.search(question)))
+        if len(question) <= 10 and _ATTRIBUTE.search(question):
+            return True
+        return len(question) <= 25 and bool(_FOLLOW_UP_JA.search(question))
     words = re.findall(r"[A-Za-z']+", question)
-    if len(words) <= 3:
+    if len(words) <= 3 and _ATTRIBUTE.search(question):
         return True
     return len(words) <= 9 and bool(_FOLLOW_UP_EN.search(_EXISTENTIAL_THERE.sub(" ", question)))
 

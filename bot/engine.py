@@ -42,6 +42,7 @@ from bot.render import (
     render_craft_list,
     render_kpi,
     render_plan,
+    render_plan_kpis,
     render_program,
     render_venue,
     render_venue_list,
@@ -117,6 +118,8 @@ _PLAN_META = re.compile(
     re.I,
 )
 
+# "What are the KPIs / indicators / targets of …?"
+_KPI_LIST = re.compile(r"\b(kpis?|indicators?|targets?|metrics)\b|ＫＰＩ|KPI|指標|数値目標|目標値?", re.I)
 _WHEN = re.compile(r"\b(when|what year|which year|since when|how long ago)\b|いつ|何年", re.I)
 _DATED = re.compile(r"(?<!\d)(1[6-9]|20)\d\d(?!\d)|[0-9０-９]+年|令和|平成|昭和|明治")
 
@@ -205,7 +208,8 @@ CROSS_LANGUAGE_NOTE = {
 class Decision:
     """What the engine decided to answer from (kept for eval and tests)."""
 
-    mode: str  # greeting | venues | plan | crafts | craft | venue | program | kpi | documents | unknown | offtopic
+    # greeting | venues | plan | plan-kpis | crafts | craft | venue | program | kpi | documents | unknown | offtopic
+    mode: str
     hits: list[Hit]
 
 
@@ -365,6 +369,12 @@ class Engine:
             doc = k.documents[documents[0]].meta
             answer = self._answer(lang, render_plan(doc, lang, cites), cites)
             return answer, Decision("plan", hits)
+        # 3b. "What are the KPIs of the SDGs plan?": every indicator that plan sets (none named in particular).
+        if documents and _KPI_LIST.search(text) and not self._names_an_indicator(text, documents[0], lang):
+            doc = k.documents[documents[0]].meta
+            if any(kpi.plan == doc.id for kpi in k.kpis.values()):
+                answer = self._answer(lang, render_plan_kpis(doc, k, lang, cites), cites)
+                return answer, Decision("plan-kpis", hits)
         # 4. "What crafts does Kanazawa have?", "国指定の伝統工芸は？": the plan's list of crafts.
         if not crafts and not named and asks_craft_list(text):
             body = render_craft_list(k, lang, cites, asked_craft_categories(text), kinds)
@@ -548,6 +558,16 @@ class Engine:
         if kpis and hits[0].kind == "kpi":
             return max(kpis, key=lambda h: (self._indicator_fit(text, h, lang), h.score))
         return hits[0]
+
+    def _names_an_indicator(self, text: str, plan_id: str, lang: Lang) -> bool:
+        """Does the question name something one of the plan's indicators measures (not only 'KPI' or the plan)?"""
+        doc = self.knowledge.documents[plan_id].meta
+        generic = set(tokenize(f"{doc.title_ja} {doc.title_en} KPI KPIs 指標 目標 目標値 数値目標 計画 plan", lang))
+        asked = set(tokenize(text, lang)) - generic - set(tokenize(_KPI_LIST.pattern, lang))
+        for kpi in self.knowledge.kpis.values():
+            if kpi.plan == plan_id and asked & set(tokenize(kpi.indicator.get(lang), lang)):
+                return True
+        return False
 
     def _indicator_fit(self, text: str, hit: Hit, lang: Lang) -> float:
         """Words of the question the indicator shares, minus words it adds (外国人 / foreign…)."""

@@ -30,7 +30,8 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
     ),
     "count": (
         re.compile(
-            r"\b(how many|how much|number of|what percentage)\b|いくつ|何人|何件|何都市|何か国|どれくらい|どのくらい",
+            r"\b(how many|how much|number of|what percentage|population)\b"
+            r"|いくつ|何人|何件|何都市|何か国|どれくらい|どのくらい|人口",
             re.I,
         ),
         re.compile(r"[0-9０-９]"),

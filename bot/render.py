@@ -411,6 +411,35 @@ def render_program(program: Program, k: Knowledge, lang: Lang, cites: Citations)
     return "\n".join(lines)
 
 
+def render_plan_kpis(doc: DocumentMeta, k: Knowledge, lang: Lang, cites: Citations) -> str:
+    """Every indicator a plan sets, each with its values and fiscal-year labels exactly as printed.
+
+    Repeated entries (〔再掲〕) are left out: the indicator is already listed where the plan first sets it.
+    """
+    cite = cites.cite(doc.id, "document", doc.title(lang), str(doc.source_url or ""), "", doc.language)
+    kpis = [kpi for kpi in k.kpis.values() if kpi.plan == doc.id and "再掲" not in kpi.indicator.ja]
+    if lang == "ja":
+        lines = [f"{doc.title_ja}の指標（KPI）{len(kpis)}件 {cite}"]
+        if doc.plan_period:
+            lines.append(f"計画期間: {doc.plan_period}")
+    else:
+        lines = [f"Indicators (KPIs) of the {doc.title_en}: {len(kpis)} {cite}"]
+        if doc.plan_period:
+            lines.append(f"Plan period: {doc.plan_period}")
+    for kpi in kpis:
+        values = [line.lstrip("・• ") for line in kpi_value_lines(kpi, lang)]
+        name = kpi.indicator.ja if lang == "ja" else f"{kpi.indicator.en} ({kpi.indicator.ja})"
+        flag = (" ※表の抽出が乱れており推定" if lang == "ja" else " (garbled table: inferred)") if kpi.garbled else ""
+        lines.append(f"{'・' if lang == 'ja' else '• '}{name}: {'; '.join(values)}{flag}")
+    lines.append("")
+    lines.append(
+        "指標名で尋ねると、単位・把握方法・計画の区分もお伝えします。"
+        if lang == "ja"
+        else "Ask about one indicator by name for its unit, how it is measured and the plan section."
+    )
+    return "\n".join(lines)
+
+
 def render_plan(doc: DocumentMeta, lang: Lang, cites: Citations) -> str:
     """A plan's identity card from its front matter: title, publisher, edition, period."""
     cite = cites.cite(doc.id, "document", doc.title(lang), str(doc.source_url or ""), "", doc.language)

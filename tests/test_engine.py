@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import unicodedata
 
 import numpy as np
 import pytest
@@ -371,3 +372,35 @@ def test_greetings_get_a_greeting(engine, text, lang, expected):
     answer = engine.ask(text)
     assert answer.language == lang and answer.answer.startswith(expected)
     assert "can't help" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "plan", "lang"),
+    [
+        ("SDGs未来都市計画のKPIを教えて", "sdgs-future-city-plan-2", "ja"),
+        ("What indicators does the KOGEI Action Plan monitor?", "kogei-action-plan", "en"),
+    ],
+)
+def test_a_plans_indicators_are_listed_with_exact_figures(engine, known_numbers, question, plan, lang):
+    answer = engine.ask(question)
+    assert answer.kind == "answer" and answer.sources[0].id == plan
+    text = unicodedata.normalize("NFKC", answer.answer)
+    for kpi in engine.knowledge.kpis.values():
+        if kpi.plan != plan or "再掲" in kpi.indicator.ja:
+            continue
+        assert kpi.indicator.ja in answer.answer
+        for value in kpi.values:
+            assert unicodedata.normalize("NFKC", value.value_as_printed) in text, (kpi.id, value)
+            assert unicodedata.normalize("NFKC", value.label_as_printed) in text, (kpi.id, value)
+    assert not invented_numbers(answer, known_numbers)
+
+
+def test_an_indicator_named_with_its_plan_gets_its_card(engine):
+    answer = engine.ask("総合戦略の年間宿泊客数の目標は？")
+    assert answer.subject.startswith("kpi:") and "361 万人" in answer.answer
+
+
+def test_a_short_question_on_a_new_topic_is_not_bent_to_the_last_one(engine):
+    engine.ask("卯辰山工芸工房について教えて", conversation_id="short")
+    answer = engine.ask("金沢の人口は？", conversation_id="short")
+    assert "463,254" in answer.answer
