@@ -32,7 +32,7 @@ PLACE_INTENTS: dict[str, dict[str, re.Pattern]] = {
     "en": {
         "try": re.compile(r"\b(try|hands[- ]on|experience|make (my|our|your) own|class|lesson|workshop to)\b", re.I),
         "buy": re.compile(r"\b(buy|purchase|shop|shopping|souvenirs?|sells?|sold)\b", re.I),
-        "see": re.compile(r"\b(see|view|watch|museum|exhibit\w*|display)\b", re.I),
+        "see": re.compile(r"\b(see|view|watch|museums?|exhibit\w*|display)\b", re.I),
         "learn": re.compile(r"\b(learn|study|course|training)\b", re.I),
     },
     "ja": {
@@ -87,27 +87,32 @@ def kpi_focus(text: str) -> str | None:
     return None
 
 
-# "What crafts does Kanazawa have?", "Which are the nationally designated ones?", "どんな工芸がある？"
+# "What crafts does Kanazawa have?", "Which crafts are nationally designated?", "どんな工芸がある？":
+# questions shaped as a request for the list, not any question that mentions crafts.
+_KINDS_OF = r"(?:(?:kinds?|types?|sorts?) of )?(?:(?:main|traditional|rare|local|famous|nationally designated) )*"
 _CRAFT_LIST = re.compile(
-    r"\b(what|which|list( of)?|kinds? of|types? of|how many)\b[^?]*\bcrafts\b(?! (museum|workshop|shop|store))"
-    r"|\b(nationally designated|rare traditional)\b"
-    r"|(どんな|どのような|何の|なんの)(伝統)?工芸|工芸(品)?(には|は|って)?(どんな|どのような|何が|なにが)"
-    r"|工芸(品)?の(種類|一覧)|工芸[^？?]*(いくつ|何種類)|何業種|[6６]業種|[2２][0０]業種|国指定|希少伝統工芸",
+    rf"\b(?:what|which) (?:are|were) (?:the )?{_KINDS_OF}crafts\b(?! (?:museums?|workshops?|shops?|stores?))"
+    rf"|\b(?:what|which) {_KINDS_OF}crafts (?:are there|are|does|do|can|could|exist|is|has|have)\b"
+    rf"|\blist (?:of |the )?{_KINDS_OF}crafts\b|\bhow many {_KINDS_OF}crafts\b"
+    r"|どんな(?:伝統)?工芸(?:品)?(?:が|を|に)|どのような(?:伝統)?工芸(?:品)?(?:が|を|に)"
+    r"|工芸(?:品)?(?:には|は|って)(?:どんな|どのような)(?:もの|種類)|工芸(?:品)?の(?:種類|一覧)"
+    r"|工芸[^？?]*(?:いくつ|何種類)|何業種|(?:国指定|希少)[^？?]*(?:何|なに|どれ|どんな|教えて|一覧)",
     re.I,
 )
 CRAFT_CATEGORY_WORDS = {
-    "national_designated": re.compile(r"national|designated|国指定|[6６]業種|伝産法", re.I),
+    "national_designated": re.compile(r"\bnational(?:ly)?\b|\bdesignated\b|国指定|[6６]業種|伝産法", re.I),
     "rare_traditional": re.compile(r"\brare\b|希少|[2２][0０]業種", re.I),
 }
 
 
-# About the crafts' makers or economy (KPIs), not about which crafts there are.
+# About the crafts' makers, economy (KPIs), history or policy: not about which crafts there are.
 _NOT_A_CRAFT_LIST = re.compile(
-    r"工芸士|職人|作家|者数|人数|何人|生産額|出荷額|売上|金額|年度"
-    r"|craftspeople|craftsmen|artisans|\bpeople\b|\bvalue\b|production|sales|\bFY\s?\d",
+    r"工芸士|職人|作家|者数|人数|何人|生産額|出荷額|売上|金額|年度|課題|歴史|支援|失われ|問題|将来|未来|取り組|施策"
+    r"|craftspeople|craftsmen|artisans|\bpeople\b|\bvalue\b|production|sales|\bFY\s?\d|support|histor|museums?\b"
+    r"|\blost\b|problems?|issues?|challenges?|future|sdgs|polic|doing|plans?\b",
     re.I,
 )
-_COUNT_OF_CRAFTS = re.compile(r"how many[^?]*crafts|何業種|いくつ", re.I)
+_COUNT_OF_CRAFTS = re.compile(r"how many[^?]*crafts|何業種|いくつ|何種類", re.I)
 
 
 def asks_craft_list(text: str) -> bool:
@@ -132,22 +137,27 @@ _EXISTENTIAL_THERE = re.compile(r"\b(is|are|was|were) there\b|\bthere (is|are|wa
 
 # A bare attribute ("営業時間は？", "Price?") asks about whatever was being discussed.
 _ATTRIBUTE = re.compile(
-    r"営業時間|開館時間|時間|料金|値段|価格|費用|予約|住所|場所|アクセス|行き方|定休日|休館日|休み|ウェブ|サイト|地図|電話"
-    r"|基準値|目標値|現状値|目標|いつ|どこ|"
-    r"\b(hours?|open|opening|closed|price|prices|cost|costs|fee|fees|booking|reservations?|address|where|website"
-    r"|map|phone|access|baseline|target|current|when)\b",
+    r"営業時間|開館時間|時間|料金|値段|価格|費用|予約|住所|場所|アクセス|行き方|定休日|休館日|休み|ウェブサイト|サイト|地図|電話"
+    r"|基準値|目標値|現状値|目標|いつ|どこ"
+    r"|\b(hours?|open|opening|closed|price|prices|cost|costs|fee|fees|booking|reservations?|address|website"
+    r"|map|phone|access|baseline|target)\b",
     re.I,
 )
+
+
+def _only_an_attribute(question: str, lang: Lang) -> bool:
+    """The question asks for an attribute and names nothing of its own."""
+    return bool(_ATTRIBUTE.search(question)) and not content_words(_ATTRIBUTE.sub(" ", question), lang)
 
 
 def is_follow_up(question: str, lang: Lang) -> bool:
     """Short and leaning on something said before ("Where is it?", "営業時間は？", "Price?")."""
     if lang == "ja":
-        if len(question) <= 10 and _ATTRIBUTE.search(question):
+        if len(question) <= 10 and _only_an_attribute(question, lang):
             return True
         return len(question) <= 25 and bool(_FOLLOW_UP_JA.search(question))
     words = re.findall(r"[A-Za-z']+", question)
-    if len(words) <= 3 and _ATTRIBUTE.search(question):
+    if len(words) <= 3 and _only_an_attribute(question, lang):
         return True
     return len(words) <= 9 and bool(_FOLLOW_UP_EN.search(_EXISTENTIAL_THERE.sub(" ", question)))
 

@@ -31,7 +31,7 @@ from bot.conversation import (
     kpi_years,
     place_intents,
 )
-from bot.extractive import SentenceScorer, best_quotes
+from bot.extractive import SentenceScorer, best_quotes, counted_thing
 from bot.glossary import Glossary
 from bot.language import detect_language
 from bot.models import Answer
@@ -111,15 +111,24 @@ _APPLY = re.compile(
 )
 # A plan's period or edition (not its content: "the vision added in the revised plan" is content).
 _PLAN_META = re.compile(
-    r"\b(period|span|edition)\b|\b(which|what) years\b|\bcovers? (which|what) years\b"
+    r"\b(period|span|which edition|latest edition|what edition)\b|\b(which|what) years\b|\bcovers? (which|what) years\b"
     r"|\b(when|what year|which year)\b[^?]*\b(revised|revision|published|issued|adopted|drawn up|made|written)\b"
     r"|\b(revised|published|issued|adopted) (when|in what year)\b"
     r"|期間|いつから|いつまで|(改定|改訂|策定|発行)[^？?]*(いつ|何年)|(いつ|何年)[^？?]*(改定|改訂|策定|発行)",
     re.I,
 )
 
-# "What are the KPIs / indicators / targets of …?"
-_KPI_LIST = re.compile(r"\b(kpis?|indicators?|targets?|metrics)\b|ＫＰＩ|KPI|指標|数値目標|目標値?", re.I)
+# "What are the KPIs / indicators / targets of …?" (基本目標 are the plans' goals, not indicators)
+_KPI_LIST = re.compile(r"\b(kpis?|indicators?|targets?|metrics)\b|ＫＰＩ|KPI|指標|数値目標|(?<!基本)目標値?", re.I)
+# Words a request for a plan's whole list of indicators may use besides the plan's name.
+_KPI_LIST_WORDS = frozenset(
+    [
+        "kpi", "kpis", "indicator", "indicators", "target", "targets", "metric", "metrics", "monitor",
+        "monitors", "measure", "measures", "set", "sets", "list", "show", "give",
+        "指標", "目標", "目標値", "数値目標", "計画", "教え", "一覧",
+        "ある", "有る", "何", "どんな", "設定", "全部", "すべて",
+    ]
+)
 _WHEN = re.compile(r"\b(when|what year|which year|since when|how long ago)\b|いつ|何年", re.I)
 _DATED = re.compile(r"(?<!\d)(1[6-9]|20)\d\d(?!\d)|[0-9０-９]+年|令和|平成|昭和|明治")
 
@@ -346,7 +355,7 @@ class Engine:
         named = [ref for ref in refs if not ref.startswith("document:")]
         documents = [ref.split(":", 1)[1] for ref in refs if ref.startswith("document:")]
         kinds = place_intents(text, lang)
-        if not kinds and last is not None and crafts == last.crafts:
+        if not kinds and last is not None and crafts and crafts == last.crafts:
             # "How much does it cost?" after "Where can I try Kutani ware?": still about trying it.
             kinds = place_intents(last.question, last.lang)
 
@@ -369,8 +378,8 @@ class Engine:
             doc = k.documents[documents[0]].meta
             answer = self._answer(lang, render_plan(doc, lang, cites), cites)
             return answer, Decision("plan", hits)
-        # 3b. "What are the KPIs of the SDGs plan?": every indicator that plan sets (none named in particular).
-        if documents and _KPI_LIST.search(text) and not self._names_an_indicator(text, documents[0], lang):
+        # 3b. "What indicators does the KOGEI Action Plan monitor?": the plan's indicators (none named in particular).
+        if documents and self._asks_plan_kpi_list(text, documents[0], lang):
             doc = k.documents[documents[0]].meta
             if any(kpi.plan == doc.id for kpi in k.kpis.values()):
                 answer = self._answer(lang, render_plan_kpis(doc, k, lang, cites), cites)
@@ -550,6 +559,12 @@ class Engine:
             for hit in hits[:6]:
                 if hit.kind == kind and hit.record_id == record_id:
                     return hit
+        counted = counted_thing(text)
+        if counted and hits and hits[0].kind != "document" and not counted.search(hits[0].text):
+            # "How many cities…?": a record that states no such number does not answer it; a passage may.
+            documents = [h for h in hits if h.kind == "document"]
+            if documents:
+                return documents[0]
         if _WHEN.search(text):
             # A "when" question wants a date: prefer the best entry that states one.
             dated = [h for h in hits[:3] if _DATED.search(h.text)]
@@ -559,15 +574,14 @@ class Engine:
             return max(kpis, key=lambda h: (self._indicator_fit(text, h, lang), h.score))
         return hits[0]
 
-    def _names_an_indicator(self, text: str, plan_id: str, lang: Lang) -> bool:
-        """Does the question name something one of the plan's indicators measures (not only 'KPI' or the plan)?"""
+    def _asks_plan_kpi_list(self, text: str, plan_id: str, lang: Lang) -> bool:
+        """'What are the KPIs of <plan>?': asks for indicators and names nothing but the plan."""
+        if not _KPI_LIST.search(text):
+            return False
         doc = self.knowledge.documents[plan_id].meta
-        generic = set(tokenize(f"{doc.title_ja} {doc.title_en} KPI KPIs 指標 目標 目標値 数値目標 計画 plan", lang))
-        asked = set(tokenize(text, lang)) - generic - set(tokenize(_KPI_LIST.pattern, lang))
-        for kpi in self.knowledge.kpis.values():
-            if kpi.plan == plan_id and asked & set(tokenize(kpi.indicator.get(lang), lang)):
-                return True
-        return False
+        plan_words = set(tokenize(f"{doc.title_ja} {doc.title_en}", lang))
+        left = content_words(text, lang) - plan_words - _KPI_LIST_WORDS
+        return not left
 
     def _indicator_fit(self, text: str, hit: Hit, lang: Lang) -> float:
         """Words of the question the indicator shares, minus words it adds (外国人 / foreign…)."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.retrieval import Hit
-from ingest.chunking import section_at, split_sentences
+from ingest.chunking import section_at, sentence_lines
 from ingest.embedders import Embedder
 from ingest.keywords import tokenize
 
@@ -50,7 +50,7 @@ _COUNTERS: list[tuple[str, str]] = [  # (Japanese counter, English noun), as reg
     ("件", r"cases?|projects?|events?"),
 ]
 _JA_COUNT = re.compile(r"(?:何|いくつの?|どれくらいの)(" + "|".join(ja for ja, _ in _COUNTERS) + ")")
-_EN_COUNT = re.compile(r"\bhow many (\w+)", re.I)
+_EN_COUNT = re.compile(r"\bhow many ((?:\w+ ){0,2}\w+)", re.I)  # "how many (creative) cities"
 
 
 def counted_thing(question: str) -> re.Pattern | None:
@@ -58,7 +58,7 @@ def counted_thing(question: str) -> re.Pattern | None:
     ja_match, en_match = _JA_COUNT.search(question), _EN_COUNT.search(question)
     for ja, en in _COUNTERS:
         if (ja_match and re.fullmatch(ja, ja_match.group(1))) or (
-            en_match and re.fullmatch(en, en_match.group(1), re.I)
+            en_match and any(re.fullmatch(en, word, re.I) for word in en_match.group(1).split())
         ):
             return re.compile(rf"[0-9０-９][0-9０-９,，.]*\s*(?:{ja}|(?:{en})\b)", re.I)
     return None
@@ -76,28 +76,31 @@ class Quote:
     text: str
     hit: Hit
     score: float
+    line: int | None = None  # the line of the passage it comes from
 
     @property
     def section(self) -> str:
         """The heading path the quoted sentence sits under (a packed chunk spans several sections)."""
-        return section_of(self.hit, self.text)
+        return section_of(self.hit, self.text, self.line)
 
 
-def section_of(hit: Hit, sentence: str) -> str:
-    """Heading path of a sentence of a document passage, from the passage's inline heading lines."""
+def section_of(hit: Hit, sentence: str, line: int | None = None) -> str:
+    """Heading path of a sentence (on ``line``, else where it first occurs) of a document passage."""
     first = str(hit.metadata.get("section", ""))
     inline = json.loads(str(hit.metadata.get("inline_sections") or "[]"))
-    position = hit.text.find(sentence)
-    if not inline or position < 0:
+    if line is None:
+        position = hit.text.find(sentence)
+        line = hit.text.count("\n", 0, position) if position >= 0 else None
+    if not inline or line is None:
         return first
-    return section_at(hit.text, hit.text.count("\n", 0, position), first, inline)
+    return section_at(hit.text, line, first, inline)
 
 
-def in_context(hit: Hit, sentence: str) -> str:
+def in_context(hit: Hit, sentence: str, line: int | None = None) -> str:
     """What a sentence is scored as: a list item or table line says little without its heading."""
     if sentence.endswith(("。", ".", "!", "?", "！", "？")):
         return sentence
-    heading = section_of(hit, sentence).split(" > ")[-1]
+    heading = section_of(hit, sentence, line).split(" > ")[-1]
     return f"{heading}: {sentence}" if heading else sentence
 
 
@@ -149,19 +152,19 @@ def best_quotes(
     keywords = keywords or {}
     wants = answer_type(question) if question else None
     counted = counted_thing(question) if question else None
-    candidates: list[tuple[str, Hit, float]] = []
+    candidates: list[tuple[str, Hit, float, int]] = []
     scored: list[str] = []
     for rank, hit in enumerate(hits):
-        for sentence in split_sentences(hit.text, hit.lang):
+        for line, sentence in sentence_lines(hit.text, hit.lang, int(hit.metadata.get("lead_in", 0) or 0)):
             if sentence.rstrip().endswith((":", "：")):
                 continue
-            context = in_context(hit, sentence[:MAX_SENTENCE])
+            context = in_context(hit, sentence[:MAX_SENTENCE], line)
             bonus = 0.03 * (len(hits) - rank) + 0.3 * _overlap(context, hit.lang, keywords)
             if wants and ANSWER_TYPES[wants][1].search(sentence):
                 bonus += 0.15
             if counted and counted.search(sentence):
                 bonus += 0.3  # a number of the very thing asked for ("116 cities") is the answer itself
-            candidates.append((sentence[:MAX_SENTENCE], hit, bonus))
+            candidates.append((sentence[:MAX_SENTENCE], hit, bonus, line))
             scored.append(context)
     if not candidates:
         return []
@@ -170,12 +173,12 @@ def best_quotes(
     ranked = sorted(zip(candidates, scores, strict=True), key=lambda x: -(x[1] + x[0][2]))
     quotes: list[Quote] = []
     per_hit: dict[str, int] = {}
-    for (sentence, hit, bonus), score in ranked:
+    for (sentence, hit, bonus, line), score in ranked:
         if per_hit.get(hit.id, 0) >= 2 or any(q.text == sentence for q in quotes):
             continue
         if quotes and score + bonus < 0.75 * (quotes[0].score):
             break
-        quotes.append(Quote(sentence, hit, float(score + bonus)))
+        quotes.append(Quote(sentence, hit, float(score + bonus), line))
         per_hit[hit.id] = per_hit.get(hit.id, 0) + 1
         if len(quotes) >= limit:
             break

@@ -7,6 +7,7 @@ label, with the Western fiscal year added in English.
 
 from __future__ import annotations
 
+from collections import Counter
 from urllib.parse import quote_plus
 
 from bot.models import Place, SourceRef
@@ -265,10 +266,6 @@ def render_craft(craft: Craft, k: Knowledge, lang: Lang, cites: Citations) -> st
     return "\n".join(lines)
 
 
-CRAFT_LIST_INTRO = {
-    "ja": "金沢KOGEIアクションプラン（改定版）が扱う金沢の工芸です",
-    "en": "The crafts of Kanazawa as the Kanazawa KOGEI Action Plan (revised edition) lists them",
-}
 CRAFT_LIST_LABELS = {
     "ja": {
         "national_designated": "国指定伝統的工芸品",
@@ -297,17 +294,21 @@ def render_craft_list(
 
     With ``kinds`` (see / buy / try), only the crafts some directory venue offers that way.
     """
-    plan = k.documents["kogei-action-plan"].meta
-    cite = cites.cite(plan.id, "document", plan.title(lang), str(plan.source_url or ""), lang=plan.language)
+    # The document the craft records cite most: the plan that lists the crafts by category.
+    cited = Counter(s.document for c in k.crafts.values() for s in c.sources if s.document in k.documents)
+    plan = k.documents[cited.most_common(1)[0][0]].meta if cited else None
+    cite = ""
+    if plan is not None:
+        cite = cites.cite(plan.id, "document", plan.title(lang), str(plan.source_url or ""), lang=plan.language)
     if kinds and lang == "ja":
-        can = "・".join(_CAN_JA[x] for x in kinds)
-        intro = f"ディレクトリに{can}場所が載っている工芸です（分類は{plan.title_ja}による）"
+        intro = f"ディレクトリに{'・'.join(_CAN_JA[x] for x in kinds)}場所が載っている工芸です"
     elif kinds:
         intro = f"Crafts the directory lists places to {' or '.join(KIND_LABELS[lang][x] for x in kinds)}"
-        intro += f" (grouped as in the {plan.title_en})"
     else:
-        intro = CRAFT_LIST_INTRO[lang]
-    lines = [f"{intro} {cite}:"]
+        intro = "金沢の工芸です" if lang == "ja" else "The crafts of Kanazawa"
+    if plan is not None:
+        intro += f"（分類は{plan.title_ja}による）" if lang == "ja" else f", grouped as in the {plan.title_en}"
+    lines = [f"{intro} {cite}:".replace(" :", ":")]
     wanted = categories or list(CRAFT_LIST_LABELS[lang])
     for category in wanted:
         crafts = [c for c in k.crafts.values() if c.category == category]
@@ -412,18 +413,19 @@ def render_program(program: Program, k: Knowledge, lang: Lang, cites: Citations)
 
 
 def render_plan_kpis(doc: DocumentMeta, k: Knowledge, lang: Lang, cites: Citations) -> str:
-    """Every indicator a plan sets, each with its values and fiscal-year labels exactly as printed.
+    """The plan's indicators the directory records, each with its values and fiscal-year labels exactly as printed.
 
     Repeated entries (〔再掲〕) are left out: the indicator is already listed where the plan first sets it.
     """
     cite = cites.cite(doc.id, "document", doc.title(lang), str(doc.source_url or ""), "", doc.language)
     kpis = [kpi for kpi in k.kpis.values() if kpi.plan == doc.id and "再掲" not in kpi.indicator.ja]
+    # The directory records a selection of each plan's indicators, so the list never claims to be complete.
     if lang == "ja":
-        lines = [f"{doc.title_ja}の指標（KPI）{len(kpis)}件 {cite}"]
+        lines = [f"{doc.title_ja}の指標（KPI）のうち、このガイドのディレクトリに収録しているもの {cite}"]
         if doc.plan_period:
             lines.append(f"計画期間: {doc.plan_period}")
     else:
-        lines = [f"Indicators (KPIs) of the {doc.title_en}: {len(kpis)} {cite}"]
+        lines = [f"Indicators (KPIs) of the {doc.title_en} recorded in this guide's directory {cite}"]
         if doc.plan_period:
             lines.append(f"Plan period: {doc.plan_period}")
     for kpi in kpis:
@@ -433,9 +435,10 @@ def render_plan_kpis(doc: DocumentMeta, k: Knowledge, lang: Lang, cites: Citatio
         lines.append(f"{'・' if lang == 'ja' else '• '}{name}: {'; '.join(values)}{flag}")
     lines.append("")
     lines.append(
-        "指標名で尋ねると、単位・把握方法・計画の区分もお伝えします。"
+        "計画本体にはほかの指標もある場合があります。指標名で尋ねると、単位・把握方法・計画の区分もお伝えします。"
         if lang == "ja"
-        else "Ask about one indicator by name for its unit, how it is measured and the plan section."
+        else "The plan itself may set more indicators than these. Ask about one by name for its unit, how it is "
+        "measured and the plan section."
     )
     return "\n".join(lines)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -57,6 +57,7 @@ class Chunk:
     ordinal: int  # position among the chunks that start in its section
     is_table: bool = False
     inline_sections: tuple[tuple[str, ...], ...] = ()
+    lead_in: int = 0  # leading lines that repeat the end of the previous chunk (not quoted from here)
 
     def section_of_line(self, line_number: int) -> tuple[str, ...]:
         """The heading path a line of ``text`` sits under."""
@@ -175,6 +176,7 @@ class _Packer:
     is_table: bool
     last: HeadingPath = ()
     inline: list[tuple[str, ...]] = field(default_factory=list)
+    lead_in: int = 0
 
     def __post_init__(self) -> None:
         self.last = self.last or self.path
@@ -216,7 +218,8 @@ def chunk_markdown(markdown: str, lang: Lang) -> list[Chunk]:
 
     def flush(packer: _Packer) -> None:
         section = _titles(packer.path)
-        chunks.append(Chunk(section, packer.text, started.get(section, 0), packer.is_table, tuple(packer.inline)))
+        chunk = Chunk(section, packer.text, started.get(section, 0), packer.is_table, tuple(packer.inline))
+        chunks.append(replace(chunk, lead_in=packer.lead_in))
         started[section] = started.get(section, 0) + 1
 
     for path, text, is_table in _pieces(markdown, lang):
@@ -228,7 +231,10 @@ def chunk_markdown(markdown: str, lang: Lang) -> list[Chunk]:
         flush(current)
         tail = _tail(current.text, lang)
         if tail:
-            current = _Packer(current.last, tail, False)
+            # The repeated line leads in; the chunk belongs (heading, id, citation) to the new piece's section,
+            # whose headings follow the lead-in as lines when the section changed.
+            previous = current.last
+            current = _Packer(path, tail, False, last=previous, lead_in=1)
             current.add(path, text, is_table)
         else:
             current = _Packer(path, text, is_table)
@@ -253,19 +259,24 @@ def _join_prose(blocks: list[str], lang: Lang) -> str:
     return "\n\n".join(paragraphs)
 
 
-def split_sentences(text: str, lang: str) -> list[str]:
-    """Sentences (and list items / table lines, which are their own units in the plans).
+def sentence_lines(text: str, lang: str, skip_lines: int = 0) -> list[tuple[int, str]]:
+    """(line number, sentence) for each sentence, list item or table line of a chunk.
 
-    Heading lines of packed chunks label what follows; they state nothing, so they are not quotable.
+    Heading lines of packed chunks label what follows and a lead-in line repeats the previous chunk;
+    neither is quoted from here. A line that is only links states nothing to quote.
     """
-    out = []
-    for line in text.splitlines():
-        if INLINE_HEADING.match(line):
+    out: list[tuple[int, str]] = []
+    for number, line in enumerate(text.splitlines()):
+        if number < skip_lines or INLINE_HEADING.match(line):
             continue
         line = line.strip().lstrip("-•・ ").strip()
         if not line:
             continue
         parts = _JA_SENTENCE.split(line) if lang == "ja" else _EN_SENTENCE.split(line)
-        out.extend(p.strip() for p in parts if p.strip())
-    # A line that is only links states nothing to quote.
-    return [s for s in out if len(_URL.sub("", s).strip()) >= MIN_SENTENCE]
+        out.extend((number, part.strip()) for part in parts if part.strip())
+    return [(n, s) for n, s in out if len(_URL.sub("", s).strip()) >= MIN_SENTENCE]
+
+
+def split_sentences(text: str, lang: str, skip_lines: int = 0) -> list[str]:
+    """The quotable sentences of a chunk (see ``sentence_lines``)."""
+    return [sentence for _, sentence in sentence_lines(text, lang, skip_lines)]

@@ -92,8 +92,8 @@ def _same_title(a: str, b: str) -> bool:
 
 
 def _section_label(section: tuple[str, ...], title: str) -> str:
-    """The section path as cited: a top heading that only repeats the document's title is dropped."""
-    if section and _same_title(section[0], title):
+    """The section path as cited: top headings that only repeat the document's title are dropped."""
+    while section and _same_title(section[0], title):
         section = section[1:]
     return " > ".join(section)
 
@@ -116,6 +116,7 @@ def document_passages(doc: KnowledgeDocument) -> list[Passage]:
                 source_file=doc.path,
                 extra={
                     "is_table": chunk.is_table,
+                    "lead_in": chunk.lead_in,
                     "inline_sections": json.dumps(
                         [_section_label(x, title) for x in chunk.inline_sections], ensure_ascii=False
                     ),
@@ -270,7 +271,7 @@ def sentence_passages(passage: Passage) -> list[Passage]:
             source_file=passage.source_file,
             extra={"parent": passage.id},
         )
-        for n, sentence in enumerate(split_sentences(passage.text, passage.lang))
+        for n, sentence in enumerate(split_sentences(passage.text, passage.lang, int(passage.extra.get("lead_in", 0))))
     ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ingest.chunking import CHUNK_CHARS, OVERLAP_CHARS, chunk_markdown
+from ingest.chunking import CHUNK_CHARS, OVERLAP_CHARS, chunk_markdown, split_sentences
 from ingest.fiscal import western_year
 from ingest.loader import load_knowledge
 from ingest.passages import document_passages
@@ -55,7 +55,8 @@ def test_japanese_chunks_repeat_the_previous_short_line():
     assert len(chunks) >= 2
     first_last = chunks[0].text.splitlines()[-1]
     assert chunks[1].text.splitlines()[0] == first_last
-    assert chunks[1].section == ("計画", "（具体的な事業）")  # it starts where the repeated line sits
+    assert chunks[1].lead_in == 1 and chunks[0].lead_in == 0
+    assert first_last.lstrip("- ") not in split_sentences(chunks[1].text, "ja", chunks[1].lead_in)  # quoted once
     tail = chunks[-1]
     assert "## (4) 企業立地の拠点性の強化" in tail.text.splitlines()
     assert tail.section_of_line(len(tail.text.splitlines()) - 1)[-1] == "(4) 企業立地の拠点性の強化"
@@ -144,7 +145,7 @@ def test_fiscal_year_labels_read_in_western_years():
 
 
 def test_a_quote_is_cited_with_the_section_it_sits_in():
-    from bot.extractive import Quote, split_sentences
+    from bot.extractive import Quote
     from bot.retrieval import Hit
 
     markdown = "# 計画\n## ◆ 国指定…６業種\n加賀友禅、九谷焼、金沢箔など\n"
@@ -161,3 +162,30 @@ def test_a_quote_is_cited_with_the_section_it_sits_in():
     assert sentences == ["加賀友禅、九谷焼、金沢箔など", "大樋焼、加賀象嵌、桐工芸など"]  # headings are not quoted
     assert Quote(sentences[0], hit, 1.0).section == "計画 > ◆ 国指定…６業種"
     assert Quote(sentences[1], hit, 1.0).section == "計画 > ◆ 希少…20業種"
+
+
+def test_a_repeated_sentence_is_cited_with_its_own_section():
+    from bot.extractive import Quote
+    from bot.retrieval import Hit
+
+    markdown = "# 計画\n## 事業A\n- 交付金申請予定事業として実施する\n## 事業B\n- 交付金申請予定事業として実施する\n"
+    chunk = chunk_markdown(markdown, "ja")[0]
+    meta = {
+        "kind": "document",
+        "lang": "ja",
+        "section": " > ".join(chunk.section),
+        "inline_sections": json.dumps([" > ".join(x) for x in chunk.inline_sections], ensure_ascii=False),
+    }
+    hit = Hit("document:x:y:0", chunk.text, meta)
+    lines = [n for n, line in enumerate(chunk.text.splitlines()) if "交付金" in line]
+    sections = [Quote("交付金申請予定事業として実施する", hit, 1.0, n).section for n in lines]
+    assert sections == ["計画 > 事業A", "計画 > 事業B"]
+
+
+def test_citations_never_repeat_the_document_title_as_a_section():
+    knowledge = load_knowledge(KNOWLEDGE)
+    for doc in knowledge.documents.values():
+        title = "".join(doc.meta.title(doc.meta.language).split())
+        for p in document_passages(doc):
+            first = p.metadata()["section"].split(" > ")[0]
+            assert "".join(first.split()) != title, (doc.meta.id, p.id)

@@ -316,7 +316,7 @@ def test_a_how_many_question_quotes_the_sentence_that_counts_it(engine):
 def test_a_list_line_is_quoted_for_what_its_heading_says(engine):
     answer = engine.ask("国が指定した金沢の伝統的工芸品6業種は何ですか？")
     assert "加賀友禅、九谷焼、金沢仏壇、金沢箔、金沢漆器、加賀繍" in answer.answer
-    assert "）による" not in answer.answer  # a sentence is not cut inside its brackets
+    assert "“）" not in answer.answer  # no quote starts mid-sentence after 「…という。）」
 
 
 def test_best_sentence_is_blended_into_a_passages_similarity():
@@ -404,3 +404,44 @@ def test_a_short_question_on_a_new_topic_is_not_bent_to_the_last_one(engine):
     engine.ask("卯辰山工芸工房について教えて", conversation_id="short")
     answer = engine.ask("金沢の人口は？", conversation_id="short")
     assert "463,254" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the city doing to support crafts?",
+        "What is the history of crafts in Kanazawa?",
+        "金沢の工芸はどんな課題を抱えていますか？",
+        "What rare crafts have been lost?",
+    ],
+)
+def test_questions_that_mention_crafts_are_not_all_list_requests(engine, question):
+    engine.ask(question)
+    assert engine.last_decision.mode != "crafts"
+
+
+def test_international_is_not_nationally_designated(engine):
+    answer = engine.ask("What crafts can international tourists try?")
+    assert engine.last_decision.mode == "crafts"
+    assert "Rare traditional crafts" in answer.answer
+
+
+def test_a_new_place_is_not_read_as_a_follow_up(engine):
+    engine.ask("What is Kutani ware?", conversation_id="kenroku")
+    answer = engine.ask("Where is Kenrokuen?", conversation_id="kenroku")
+    assert "Kutani ware" not in answer.answer
+
+
+def test_a_follow_up_can_change_the_activity(engine):
+    engine.ask("Where can I try gold leaf?", conversation_id="museums")
+    answer = engine.ask("What about museums?", conversation_id="museums")
+    assert answer.answer.startswith("Places to see")
+
+
+def test_kpi_list_is_not_claimed_complete_and_goals_are_not_kpis(engine):
+    listed = engine.ask("What indicators does the KOGEI Action Plan monitor?")
+    assert "recorded in this guide's directory" in listed.answer and "may set more" in listed.answer
+    engine.ask("総合戦略の基本目標は？")
+    assert engine.last_decision.mode != "plan-kpis"
+    engine.ask("What did the revised edition of the KOGEI action plan add?")
+    assert engine.last_decision.mode != "plan"

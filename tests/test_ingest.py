@@ -281,13 +281,14 @@ def test_every_document_sentence_is_indexed_under_its_passage(full_index):
     try:
         gen = store.require_active()
         got = store.collection(gen.id, "dense").get(where={"kind": "sentence"}, include=["metadatas", "documents"])
-        texts = store.collection(gen.id, "dense").get(ids=list(documents), include=["documents"])
+        texts = store.collection(gen.id, "dense").get(ids=list(documents), include=["documents", "metadatas"])
     finally:
         store.close()
-    passage_text = dict(zip(texts["ids"], texts["documents"], strict=True))
+    passages = {i: (t, m) for i, t, m in zip(texts["ids"], texts["documents"], texts["metadatas"], strict=True)}
     for text, meta in zip(got["documents"], got["metadatas"], strict=True):
         parent = meta["parent"]
         assert parent in documents and documents[parent].lang == meta["lang"]
-        assert text in split_sentences(passage_text[parent], meta["lang"])
+        parent_text, parent_meta = passages[parent]
+        assert text in split_sentences(parent_text, meta["lang"], parent_meta["lead_in"])
     retriever = HybridRetriever(settings)
     assert not retriever.entries(kind="sentence") and retriever.entries(kind="document")
