@@ -109,7 +109,7 @@ def document_passages(doc: KnowledgeDocument) -> list[Passage]:
                 record_id=meta.id,
                 kind="document",
                 lang=meta.language,
-                title=meta.title(meta.language),
+                title=title,
                 section=_section_label(chunk.section, title),
                 text=chunk.text,
                 url=str(meta.source_url or ""),

@@ -144,20 +144,26 @@ def test_fiscal_year_labels_read_in_western_years():
     assert western_year("現状") is None
 
 
-def test_a_quote_is_cited_with_the_section_it_sits_in():
-    from bot.extractive import Quote
+def _hit_of(chunk):
+    """A retrieved document passage for a chunk, with the metadata ingestion stores for it."""
     from bot.retrieval import Hit
 
-    markdown = "# 計画\n## ◆ 国指定…６業種\n加賀友禅、九谷焼、金沢箔など\n"
-    markdown += "## ◆ 希少…20業種\n大樋焼、加賀象嵌、桐工芸など\n"
-    chunk = chunk_markdown(markdown, "ja")[0]
     meta = {
         "kind": "document",
         "lang": "ja",
         "section": " > ".join(chunk.section),
         "inline_sections": json.dumps([" > ".join(x) for x in chunk.inline_sections], ensure_ascii=False),
     }
-    hit = Hit("document:x:y:0", chunk.text, meta)
+    return Hit("document:x:y:0", chunk.text, meta)
+
+
+def test_a_quote_is_cited_with_the_section_it_sits_in():
+    from bot.extractive import Quote
+
+    markdown = "# 計画\n## ◆ 国指定…６業種\n加賀友禅、九谷焼、金沢箔など\n"
+    markdown += "## ◆ 希少…20業種\n大樋焼、加賀象嵌、桐工芸など\n"
+    chunk = chunk_markdown(markdown, "ja")[0]
+    hit = _hit_of(chunk)
     sentences = split_sentences(chunk.text, "ja")
     assert sentences == ["加賀友禅、九谷焼、金沢箔など", "大樋焼、加賀象嵌、桐工芸など"]  # headings are not quoted
     assert Quote(sentences[0], hit, 1.0).section == "計画 > ◆ 国指定…６業種"
@@ -166,17 +172,10 @@ def test_a_quote_is_cited_with_the_section_it_sits_in():
 
 def test_a_repeated_sentence_is_cited_with_its_own_section():
     from bot.extractive import Quote
-    from bot.retrieval import Hit
 
     markdown = "# 計画\n## 事業A\n- 交付金申請予定事業として実施する\n## 事業B\n- 交付金申請予定事業として実施する\n"
     chunk = chunk_markdown(markdown, "ja")[0]
-    meta = {
-        "kind": "document",
-        "lang": "ja",
-        "section": " > ".join(chunk.section),
-        "inline_sections": json.dumps([" > ".join(x) for x in chunk.inline_sections], ensure_ascii=False),
-    }
-    hit = Hit("document:x:y:0", chunk.text, meta)
+    hit = _hit_of(chunk)
     lines = [n for n, line in enumerate(chunk.text.splitlines()) if "交付金" in line]
     sections = [Quote("交付金申請予定事業として実施する", hit, 1.0, n).section for n in lines]
     assert sections == ["計画 > 事業A", "計画 > 事業B"]
