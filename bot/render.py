@@ -105,6 +105,10 @@ class Citations:
         url = str(record.website) if isinstance(record, Venue) and record.website else ""
         return self.cite(record.id, kind, record.name.get(lang), url or self.primary_url(record.sources), lang=lang)
 
+    def document(self, doc: DocumentMeta, lang: Lang) -> str:
+        """A whole document (no section), cited in the user's language."""
+        return self.cite(doc.id, "document", doc.title(lang), str(doc.source_url or ""), "", doc.language)
+
     def kpi(self, kpi: Kpi, lang: Lang) -> str:
         plan = self.knowledge.documents[kpi.plan].meta
         return self.cite(kpi.plan, "document", plan.title(lang), str(plan.source_url or ""), kpi.section, plan.language)
@@ -299,7 +303,7 @@ def render_craft_list(
     plan = k.documents[cited.most_common(1)[0][0]].meta if cited else None
     cite = ""
     if plan is not None:
-        cite = cites.cite(plan.id, "document", plan.title(lang), str(plan.source_url or ""), lang=plan.language)
+        cite = cites.document(plan, lang)
     if kinds and lang == "ja":
         intro = f"ディレクトリに{'・'.join(_CAN_JA[x] for x in kinds)}場所が載っている工芸です"
     elif kinds:
@@ -417,7 +421,7 @@ def render_plan_kpis(doc: DocumentMeta, k: Knowledge, lang: Lang, cites: Citatio
 
     Repeated entries (〔再掲〕) are left out: the indicator is already listed where the plan first sets it.
     """
-    cite = cites.cite(doc.id, "document", doc.title(lang), str(doc.source_url or ""), "", doc.language)
+    cite = cites.document(doc, lang)
     kpis = [kpi for kpi in k.kpis.values() if kpi.plan == doc.id and "再掲" not in kpi.indicator.ja]
     # The directory records a selection of each plan's indicators, so the list never claims to be complete.
     if lang == "ja":
@@ -445,7 +449,7 @@ def render_plan_kpis(doc: DocumentMeta, k: Knowledge, lang: Lang, cites: Citatio
 
 def render_plan(doc: DocumentMeta, lang: Lang, cites: Citations) -> str:
     """A plan's identity card from its front matter: title, publisher, edition, period."""
-    cite = cites.cite(doc.id, "document", doc.title(lang), str(doc.source_url or ""), "", doc.language)
+    cite = cites.document(doc, lang)
     other = doc.title_en if lang == "ja" else doc.title_ja
     if lang == "ja":
         lines = [f"{doc.title_ja}（{other}）{cite}", f"・発行: {doc.publisher_ja}"]

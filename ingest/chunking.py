@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -30,8 +30,10 @@ MAX_TABLE_FACTOR = 3
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 INLINE_HEADING = re.compile(r"^#{1,6} ")
 # A sentence ends at 。！？ unless a closing bracket follows (「…という。」 goes on).
-_JA_SENTENCE = re.compile(r"(?<=[。！？])(?![」』）)\]])")
-_EN_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
+_SENTENCE_BREAK = {
+    "ja": re.compile(r"(?<=[。！？])(?![」』）)\]])"),
+    "en": re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])"),
+}
 MIN_SENTENCE = 12
 _URL = re.compile(r"https?://\S+")
 TABLE_HEADING_HINT = re.compile(r"指標|KPI|ＫＰＩ|モニタリング|目標値|数値目標")
@@ -162,7 +164,7 @@ def _tail(text: str, lang: Lang) -> str:
     if INLINE_HEADING.match(line):
         return ""
     if len(line) > OVERLAP_CHARS[lang]:
-        sentences = [x for x in (_JA_SENTENCE if lang == "ja" else _EN_SENTENCE).split(line) if x.strip()]
+        sentences = [x for x in _SENTENCE_BREAK[lang].split(line) if x.strip()]
         line = sentences[-1].strip() if sentences else ""
     return line if 0 < len(line) <= OVERLAP_CHARS[lang] else ""
 
@@ -218,8 +220,9 @@ def chunk_markdown(markdown: str, lang: Lang) -> list[Chunk]:
 
     def flush(packer: _Packer) -> None:
         section = _titles(packer.path)
-        chunk = Chunk(section, packer.text, started.get(section, 0), packer.is_table, tuple(packer.inline))
-        chunks.append(replace(chunk, lead_in=packer.lead_in))
+        chunks.append(
+            Chunk(section, packer.text, started.get(section, 0), packer.is_table, tuple(packer.inline), packer.lead_in)
+        )
         started[section] = started.get(section, 0) + 1
 
     for path, text, is_table in _pieces(markdown, lang):
@@ -272,7 +275,7 @@ def sentence_lines(text: str, lang: str, skip_lines: int = 0) -> list[tuple[int,
         line = line.strip().lstrip("-•・ ").strip()
         if not line:
             continue
-        parts = _JA_SENTENCE.split(line) if lang == "ja" else _EN_SENTENCE.split(line)
+        parts = _SENTENCE_BREAK[lang].split(line)
         out.extend((number, part.strip()) for part in parts if part.strip())
     return [(n, s) for n, s in out if len(_URL.sub("", s).strip()) >= MIN_SENTENCE]
 
