@@ -7,6 +7,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -47,7 +48,14 @@ def bench_ingest(settings: Settings) -> int:
         load_s = time.perf_counter() - started
         passages = all_passages(load_knowledge(knowledge))
         sample = [p.embed_text for p in passages[:: max(1, len(passages) // SAMPLE)]][:SAMPLE]
-        print(f"passages: {len(passages)}  (document chunks and their sentences, directory records per language)")
+        kinds = Counter(p.report_kind for p in passages)
+        print(
+            f"passages: {len(passages)}  ("
+            + ", ".join(
+                f"{kinds[k]} {k}" for k in ("document", "translation", "sentence", "craft", "venue", "program", "kpi")
+            )
+            + "; records once per language)"
+        )
         print(f"model load: {load_s:.1f} s")
         for e in embedders:
             t = time.perf_counter()
@@ -79,6 +87,10 @@ BENCH_QUESTIONS = [
     "Where can I buy mizuhiki?",
     "金沢の工芸品を使う市民の割合は？",
     "What is the Triennale of KOGEI in Kanazawa?",
+    "When did Kanazawa put its Monozukuri Basic Ordinance into effect?",
+    "第2次総合戦略の推進体制は？",
+    "ユネスコ創造都市ネットワークに登録されたのはいつ？",
+    "What is the target for downloads of the child-rearing app?",
     "What is the weather in Paris?",
 ]
 

@@ -27,6 +27,7 @@ def setup_logging(verbose: bool = False) -> None:
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         level=logging.DEBUG if verbose else logging.WARNING,
+        force=True,  # to the stderr of this run (a handler left on a closed stream would print a traceback)
     )
     for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers", "urllib3", "transformers", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -70,6 +71,8 @@ def _progress_bar():
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     report = run_ingest(settings, check_only=args.check, progress=None if args.quiet else _progress_bar())
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(format_report(report))
     return 0
 
@@ -91,13 +94,22 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     print("\nDocuments:")
     for doc_id, doc in knowledge.documents.items():
         n = sum(1 for e in entries.values() if e.kind == "document" and e.record_id == doc_id)
+        translated = sum(1 for e in entries.values() if e.kind == "translation" and e.record_id == doc_id)
         sentences = sum(1 for e in entries.values() if e.kind == "sentence" and e.record_id == doc_id)
         meta = doc.meta
         url = f" {meta.source_url}" if meta.source_url else ""
+        kpis = sum(1 for kpi in knowledge.kpis.values() if kpi.plan == doc_id)
         print(
             f"  {doc_id} [{meta.language}] {meta.title_ja} / {meta.title_en} ({meta.year or 'n.d.'}): "
-            f"{n} passages, {sentences} sentences{url}"
+            f"{n} passages, {translated} translated passages, {sentences} sentences"
+            + (f", {kpis} KPIs" if kpis else "")
+            + url
         )
+    print("\nTranslations (by this guide, not official texts):")
+    from ingest.translations import translation_status
+
+    for line in translation_status(knowledge):
+        print(f"  {line}")
     print("\nDirectory records (entries per language):")
     for kind in RECORD_KINDS:
         langs = {lang: sum(1 for e in entries.values() if e.kind == kind and e.lang == lang) for lang in ("ja", "en")}
@@ -131,6 +143,10 @@ def print_answer(answer, as_json: bool) -> None:
         print()
         for s in answer.sources:
             print(s.plain())
+    from bot.render import original_lines
+
+    for line in original_lines(answer):
+        print(line)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -149,6 +165,51 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_translations(args: argparse.Namespace, settings: Settings) -> int:
+    """sync: add entries for new units; status: what each translation serves; check FILE: one (part) file."""
+    from ingest.loader import Problem, load_knowledge
+    from ingest.translations import TRANSLATIONS_DIR, sync_file, translation_status, validate_file
+
+    if args.action == "sync":
+        knowledge = load_knowledge(settings.knowledge_dir, translations=False)
+        docs = args.documents or list(knowledge.documents)
+        for doc_id in docs:
+            if doc_id not in knowledge.documents:
+                print(f"error: unknown document '{doc_id}'", file=sys.stderr)
+                return 2
+            doc = knowledge.documents[doc_id]
+            lang = "en" if doc.meta.language == "ja" else "ja"
+            path, report = sync_file(knowledge, doc_id, lang)
+            removed = f", removed {len(report.removed)} ({', '.join(report.removed[:5])})" if report.removed else ""
+            print(
+                f"{TRANSLATIONS_DIR}/{path.name}: kept {report.kept}, re-keyed {report.moved}, "
+                f"added {report.added} untranslated{removed}"
+            )
+        return 0
+    if args.action == "check":
+        if not args.documents:
+            print("error: give the translation file(s) to check", file=sys.stderr)
+            return 2
+        knowledge = load_knowledge(settings.knowledge_dir, translations=False)
+        failed = False
+        for name in args.documents:
+            problems: list[Problem] = []
+            warnings: list[Problem] = []
+            result = validate_file(Path(name), knowledge, problems, warnings, partial=args.partial)
+            for p in problems:
+                print(f"error: {p}")
+            for w in warnings:
+                print(f"warning: {w}")
+            if result is not None:
+                print(f"{name}: valid ({len(result.texts)} translated, {len(result.covered)} covered by KPIs, "
+                      f"{len(result.untranslated)} untranslated, {len(result.stale)} stale)")
+            failed = failed or bool(problems)
+        return 2 if failed else 0
+    knowledge = load_knowledge(settings.knowledge_dir)
+    print("\n".join(translation_status(knowledge)))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.tg.app import main as serve
 
@@ -162,10 +223,12 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.evaluation import run_qa, run_xling
+    from bot.evaluation import run_qa, run_xling, split_files
 
     engine = _engine(settings)
-    report = run_qa(engine, Path(args.file))
+    files = [Path(f) for f in args.files] or split_files(args.split)
+    print(f"QA files: {', '.join(f.name for f in files)}")
+    report = run_qa(engine, files)
     print("\n".join(report.lines()))
     xling = Path(args.xling)
     if xling.exists():
@@ -195,13 +258,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument("--jsonl", action="store_true", help="questions on stdin, one JSON answer per line")
     p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("translations", help="the documents' aligned translations: status, sync, check")
+    p.add_argument("action", choices=["status", "sync", "check"], help="status (default), sync, check FILE…")
+    p.add_argument("documents", nargs="*", help="sync: document ids (default all); check: translation files")
+    p.add_argument("--partial", action="store_true", help="check: a part file (not every unit needs an entry)")
+    p.set_defaults(func=cmd_translations)
     p = sub.add_parser("serve", help="run the Telegram bot (long polling; a webhook when WEBHOOK_URL is set)")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("chat", help="a console chat with history (try the bot without Telegram)")
     p.add_argument("--lang", choices=["ja", "en"], help="answer in this language")
     p.set_defaults(func=cmd_chat)
     p = sub.add_parser("eval", help="QA-set accuracy and retrieval recall over the real index")
-    p.add_argument("file", nargs="?", default=str(PROJECT_ROOT / "tests" / "qa" / "qa_set.yaml"))
+    p.add_argument("files", nargs="*", help="QA files (default: the --split)")
+    p.add_argument(
+        "--split", choices=["dev", "heldout", "all"], default="dev",
+        help="dev (default): the questions one may look at while building; heldout: run only to report",
+    )
     p.add_argument(
         "--xling",
         default=str(PROJECT_ROOT.parent / "shared" / "reference" / "eval" / "xling_dev.json"),

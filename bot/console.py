@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from bot.engine import Engine
+from bot.render import original_lines
 
 HELP = "Commands: /lang ja | /lang en | /lang auto, /reset (forget the conversation), /quit"
 WELCOME = (
@@ -44,3 +45,5 @@ def chat(engine: Engine, lang: str | None = None, stdin=sys.stdin, stdout=sys.st
         print(f"\nguide> {answer.answer}", file=stdout)
         for s in answer.sources:
             print(f"  {s.plain()}", file=stdout)
+        for line in original_lines(answer):
+            print(line, file=stdout)

@@ -31,10 +31,11 @@ from bot.conversation import (
     kpi_years,
     place_intents,
 )
-from bot.extractive import SentenceScorer, best_quotes, counted_thing
+from bot.documents import DocumentTexts
+from bot.extractive import ANSWER_TYPES, SentenceScorer, asks_for, best_quotes, counted_thing
 from bot.glossary import Glossary
 from bot.language import detect_language
-from bot.models import Answer
+from bot.models import Answer, QuoteRef
 from bot.render import (
     Citations,
     place_of,
@@ -91,6 +92,11 @@ _ELSEWHERE = re.compile(
     r"\b(kyoto|osaka|nara|hiroshima|sapporo|fukuoka|nagoya|okinawa)\b|京都|大阪|奈良|広島|札幌|福岡|名古屋|沖縄", re.I
 )
 _KANAZAWA = re.compile(r"kanazawa|金沢", re.I)
+# Who holds an office: the knowledge names no persons (one personal name was even left out of 004).
+_OFFICE_HOLDER = re.compile(
+    r"\bwho\b[^?]*\b(mayor|governor|president|director|chair(man|person)?|head)\b|(市長|知事|館長|学長|会長|理事長)は(誰|だれ|どなた)",
+    re.I,
+)
 _PRICE = re.compile(
     r"\b(cost|costs|price|prices|fee|fees|how much|admission|charge|yen)\b|料金|値段|いくら|費用|入館料|代金|円", re.I
 )
@@ -207,6 +213,15 @@ UNKNOWN = {
         "bullet": "• ",
     },
 }
+ORIGINAL_INTRO = {
+    "ja": {"ja": "原文（日本語）:", "en": "原文（英語）:"},
+    "en": {"ja": "The original (Japanese):", "en": "The original (English):"},
+}
+TRANSLATION_NOTE = {
+    "ja": "（英語の資料を本ガイドが翻訳したものです。公式の訳文ではありません。数値は原文のとおりです。）",
+    "en": "(Quotes marked as translated are this guide's translation of the Japanese original, not an official "
+    "text; figures are as in the original.)",
+}
 CROSS_LANGUAGE_NOTE = {
     "ja": "（出典は英語の資料です。原文のまま引用します。）",
     "en": "(The source is in Japanese; quoted as written, with English names added where the directory knows them.)",
@@ -223,8 +238,9 @@ class Decision:
 
 
 def _indicator_key(indicator: str) -> str:
-    """An indicator's identity: NFKC, no spaces, no 〔再掲〕 (repeat) mark."""
-    return re.sub(r"\s|〔再掲〕", "", unicodedata.normalize("NFKC", indicator))
+    """An indicator's identity: NFKC, no spaces, no punctuation, no 〔再掲〕 / [再掲] (repeat) mark."""
+    text = re.sub(r"[〔\[]再掲[〕\]]", "", unicodedata.normalize("NFKC", indicator))
+    return re.sub(r"[\s、・,.()（）「」]", "", text)
 
 
 def clean_question(text: str) -> str:
@@ -245,8 +261,9 @@ class Engine:
         self.embedders = retriever.embedders if retriever else load_embedders(settings)
         self.retriever = retriever or HybridRetriever(settings, embedders=self.embedders, glossary=self.glossary)
         self.retriever.glossary = self.glossary
-        scorer_model = next((e for e in self.embedders if e.key == "use"), self.embedders[0])
-        self.scorer = SentenceScorer(scorer_model)
+        scorer_model = next((e for e in self.embedders if e.key == "dense"), self.embedders[0])
+        self.scorer = SentenceScorer(scorer_model, self.retriever)
+        self.documents = DocumentTexts(self.knowledge)
         self.conversations = ConversationStore()
         self.llm = llm
         self._last_refresh = time.monotonic()
@@ -301,7 +318,7 @@ class Engine:
         glossary = Glossary(knowledge)
         self.retriever.glossary = glossary
         self.retriever.reload()
-        self.knowledge, self.glossary = knowledge, glossary
+        self.knowledge, self.glossary, self.documents = knowledge, glossary, DocumentTexts(knowledge)
 
     # ------------------------------------------------------------------ internals
     def _maybe_refresh(self) -> None:
@@ -351,6 +368,8 @@ class Engine:
         if _OFFTOPIC.search(text) and not crafts and not refs:
             return self._offtopic(lang), Decision("offtopic", hits)
         if _ELSEWHERE.search(text) and not _KANAZAWA.search(text):
+            return self._unknown(lang, hits, cites), Decision("unknown", hits)
+        if _OFFICE_HOLDER.search(text):
             return self._unknown(lang, hits, cites), Decision("unknown", hits)
         named = [ref for ref in refs if not ref.startswith("document:")]
         documents = [ref.split(":", 1)[1] for ref in refs if ref.startswith("document:")]
@@ -543,6 +562,14 @@ class Engine:
         among the top hits; a question about figures prefers the KPI whose indicator it matches best.
         """
         kpis = [h for h in hits[:5] if h.kind == "kpi"]
+        asked = _indicator_key(text)
+        exact = [h for h in hits[:8] if h.kind == "kpi" and h.record_id in self.knowledge.kpis
+                 and _indicator_key(self.knowledge.kpis[h.record_id].indicator.get(lang)) in asked]
+        if exact:  # the question names the indicator as printed: that one (its twins are shown with it)
+            return max(exact, key=lambda h: (len(self.knowledge.kpis[h.record_id].indicator.get(lang)), h.score))
+        worded = [h for h in hits[:8] if h.kind == "kpi" and self._indicator_named(text, h, lang)]
+        if worded:  # "What share of citizens use Kanazawa craft products…": nearly every word of its name
+            return max(worded, key=lambda h: (self._indicator_fit(text, h, lang), h.score))
         if kpis and asks_for_figures(text):
             return max(kpis, key=lambda h: (self._indicator_fit(text, h, lang), h.score))
         for ref in named:
@@ -592,6 +619,14 @@ class Engine:
         words = set(tokenize(kpi.indicator.get(lang), lang))
         return len(asked & words) - 0.25 * len(words - asked)
 
+    def _indicator_named(self, text: str, hit: Hit, lang: Lang) -> bool:
+        """The question uses (nearly) every content word of the indicator's name, and at least three."""
+        kpi = self.knowledge.kpis.get(hit.record_id)
+        if kpi is None:
+            return False
+        words = content_words(kpi.indicator.get(lang), lang)
+        return len(words) >= 3 and len(words & set(tokenize(text, lang))) >= 0.8 * len(words)
+
     def _twin_kpis(self, kpi, hits: list[Hit]) -> list:
         """Other KPIs with the same indicator (spacing and bracket width aside) among the hits."""
         key = _indicator_key(kpi.indicator.ja)
@@ -615,6 +650,12 @@ class Engine:
         return out[:3]
 
     def _documents(self, query: str, lang: Lang, result: SearchResult, cites: Citations) -> Answer:
+        """Quote the sentences that answer best, in the user's language where the guide has a translation.
+
+        A translated sentence is marked as the guide's translation and cited with the original's title
+        and section in both languages; the original sentence travels with it (``Answer.quotes``) for the
+        channel to show. Its figures are the original's: the translation validator keeps every number.
+        """
         passages = result.passages[:QUOTE_PASSAGES]
         if not passages:
             return self._unknown(lang, result.hits, cites)
@@ -624,31 +665,62 @@ class Engine:
             lang: set(tokenize(query, lang)),
             other: set(tokenize(" ".join(self.glossary.bridge(query, lang, names_only=False)), other)),
         }
-        quotes = best_quotes(question_vector, passages, self.scorer, keywords, question=query)
+        quotes = best_quotes(question_vector, passages, self.scorer, self.documents, keywords, question=query)
         lines: list[str] = []
-        foreign = False
+        refs: list[QuoteRef] = []
+        foreign = translated = False
         for quote in quotes:
             meta = quote.hit.metadata
-            cite = cites.cite(
-                quote.hit.record_id,
-                "document",
-                meta["title"],
-                meta.get("url", ""),
-                quote.section,
-                quote.hit.lang,
-            )
+            candidate = quote.candidate
+            if candidate is not None and candidate.translated:
+                translated = True
+                cite = cites.cite_translation(quote.hit, candidate)
+            else:
+                cite = cites.cite(
+                    quote.hit.record_id, "document", meta["title"], meta.get("url", ""), quote.section, quote.hit.lang
+                )
             sentence = quote.text
             if quote.hit.lang != lang:
                 foreign = True
                 if lang == "en":
                     sentence = self.glossary.gloss(sentence)
-            lines.append(f"“{sentence}” {cite}")
+            if quote.items:  # a whole list, under its heading
+                heading = quote.section.split(" > ")[-1]
+                lines.append(f"{heading} {cite}:")
+                lines.extend(f"  • {item}" for item in sentence.splitlines())
+            else:
+                lines.append(f"“{sentence}” {cite}")
+            unit = f"{quote.hit.record_id}:{candidate.unit.id}" if candidate and candidate.unit else ""
+            if quote.items and candidate and candidate.unit:
+                unit = f"{quote.hit.record_id}:{candidate.unit.path_ids[-1].split('.')[0]}.*"
+            refs.append(
+                QuoteRef(
+                    n=int(cite.strip("[]")),
+                    text=sentence,
+                    unit=unit,
+                    translated=bool(candidate and candidate.translated),
+                    original="\n".join(i.original for i in quote.items)
+                    if quote.items
+                    else (candidate.original if candidate else ""),
+                    original_lang=str(meta.get("original_lang", "")),
+                )
+            )
         intro = "資料には次のように書かれています:" if lang == "ja" else "The sources say:"
+        wants = asks_for(query)
+        if wants and quotes and not any(ANSWER_TYPES[wants][1].search(q.text) for q in quotes):
+            # "When…?" / "How many…?" and not one quote gives a date or a figure: the sources do not say.
+            body = "\n".join([intro, *lines])
+            answer = self._unknown(lang, result.hits, cites, known=body)
+            answer.quotes = refs
+            return answer
         body = "\n".join([intro, *lines])
+        if translated:
+            body += "\n" + TRANSLATION_NOTE[lang]
         if foreign:
             body += "\n" + CROSS_LANGUAGE_NOTE[lang]
         answer = self._answer(lang, body, cites)
-        answer.evidence = [q.hit.text for q in quotes]
+        answer.quotes = refs
+        answer.evidence = [q.hit.text for q in quotes] + [r.original for r in refs if r.original]
         return answer
 
     def _answer(self, lang: Lang, body: str, cites: Citations, places=None) -> Answer:
@@ -739,6 +811,28 @@ class Engine:
         answer = self._answer(lang, body, cites, places=places)
         answer.subject = f"{kind}:{record_id}"
         return answer
+
+    def originals(self, refs: list[str], lang: Lang) -> Answer | None:
+        """The original sentences behind translated quotes ('<document code>.<unit id>' each), cited in
+        the original's own language; None when none of them exists (any more)."""
+        cites = Citations(self.knowledge)
+        lines: list[str] = []
+        for ref in refs[:5]:
+            found = self.documents.resolve(ref)
+            if found is None:
+                continue
+            document, units = found
+            meta = self.knowledge.documents[document].meta
+            for unit in units[:20]:
+                section = self.documents.section(document, unit, meta.language)
+                cite = cites.cite(
+                    document, "document", meta.title(meta.language), str(meta.source_url or ""), section, meta.language
+                )
+                lines.append(f"“{unit.text}” {cite}")
+        if not lines:
+            return None
+        intro = ORIGINAL_INTRO[lang][self.knowledge.documents[cites.refs[0].id].meta.language]
+        return self._answer(lang, "\n".join([intro, *lines]), cites)
 
     def places_for(self, craft_id: str, kinds: list[str], lang: Lang) -> Answer | None:
         """Venues for one craft (and kinds), as in 'Where can I try …'."""

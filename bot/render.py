@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from urllib.parse import quote_plus
 
-from bot.models import Place, SourceRef
+from bot.models import Answer, Place, SourceRef
 from ingest.fiscal import western_year
 from ingest.loader import Knowledge
 from ingest.passages import CATEGORY_LABELS, KIND_LABELS, ROLE_LABELS
@@ -75,6 +75,12 @@ def place_of(venue: Venue, lang: Lang) -> Place:
     )
 
 
+def original_lines(answer: Answer) -> list[str]:
+    """The original of every quote the answer gives in the guide's translation, one line each (plain text)."""
+    label = "原文" if answer.language == "ja" else "original"
+    return [f"  {label} [{q.n}]: {q.original}" for q in answer.quotes if q.translated and q.original]
+
+
 class Citations:
     """Numbered sources, each cited once."""
 
@@ -82,14 +88,34 @@ class Citations:
         self.knowledge = knowledge
         self.refs: list[SourceRef] = []
 
-    def cite(self, ref_id: str, kind: str, title: str, url: str = "", section: str = "", lang: str = "") -> str:
+    def cite(
+        self, ref_id: str, kind: str, title: str, url: str = "", section: str = "", lang: str = "", **extra: str
+    ) -> str:
+        label = extra.get("translation_label", "")
         for ref in self.refs:
-            if ref.id == ref_id and ref.section == section:
+            if ref.id == ref_id and ref.section == section and ref.translation_label == label:
                 return f"[{ref.n}]"
         self.refs.append(
-            SourceRef(n=len(self.refs) + 1, id=ref_id, kind=kind, title=title, section=section, url=url, lang=lang)
+            SourceRef(
+                n=len(self.refs) + 1, id=ref_id, kind=kind, title=title, section=section, url=url, lang=lang, **extra
+            )
         )
         return f"[{len(self.refs)}]"
+
+    def cite_translation(self, hit, candidate) -> str:
+        """A quote from the guide's translation: the document in the user's language and in its own."""
+        meta = hit.metadata
+        return self.cite(
+            hit.record_id,
+            "document",
+            str(meta["title"]),
+            str(meta.get("url", "")),
+            candidate.section,
+            str(meta.get("original_lang", "")),
+            translation_label=str(meta.get("translation_label", "")),
+            original_title=str(meta.get("original_title", "")),
+            original_section=candidate.section_original,
+        )
 
     def primary_url(self, sources: list[Source]) -> str:
         for s in sources:
@@ -353,7 +379,9 @@ def render_kpi(kpi: Kpi, k: Knowledge, lang: Lang, cites: Citations, focus: str 
         if plan.plan_period:
             lines.append(f"計画期間: {plan.plan_period}")
     else:
-        lines = [f"{kpi.indicator.en} ({kpi.indicator.ja}) {cite}", f"Plan: {plan.title_en}", f"Section: {kpi.section}"]
+        section = k.section_in(kpi.plan, kpi.section, "en")
+        section = f"{section} ({kpi.section})" if section else kpi.section
+        lines = [f"{kpi.indicator.en} ({kpi.indicator.ja}) {cite}", f"Plan: {plan.title_en}", f"Section: {section}"]
         if plan.plan_period:
             lines.append(f"Plan period: {plan.plan_period}")
     roles = {v.role for v in kpi.values}

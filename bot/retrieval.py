@@ -98,16 +98,28 @@ class HybridRetriever:
         entries: dict[str, tuple[str, dict[str, Any]]] = {}
         vectors: dict[str, dict[str, tuple[list[str], np.ndarray]]] = {}
         sentences: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
+        stored: dict[str, tuple[dict[str, int], np.ndarray]] = {}  # per signal: sentence id -> row, matrix
+        headings: dict[str, list[tuple[str, dict[str, Any], str]]] = {}  # per language: (id, metadata, text)
         for key, collection in collections.items():
             got = collection.get(include=["documents", "metadatas", "embeddings"])
             if not entries:
                 entries = {
                     i: (doc, meta)
                     for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-                    if meta["kind"] != "sentence"
+                    if meta["kind"] not in ("sentence", "heading")
                 }
             matrix = np.asarray(got["embeddings"], dtype=np.float32)
             matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+            stored[key] = (
+                {i: n for n, i in enumerate(got["ids"]) if i.startswith(("sentence:", "heading:"))},
+                matrix,
+            )
+            if not headings:
+                headings = {
+                    lang: [(i, dict(m), d) for i, m, d in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
+                           if m["kind"] == "heading" and m["lang"] == lang]
+                    for lang in LANGS
+                }
             vectors[key], sentences[key] = {}, {}
             for lang in LANGS:
                 rows = [n for n, i in enumerate(got["ids"]) if i in entries and entries[i][1]["lang"] == lang]
@@ -129,8 +141,12 @@ class HybridRetriever:
             ids = [i for i, (_, m) in entries.items() if m["lang"] == lang]
             texts = [_keyword_text(entries[i][0], entries[i][1]) for i in ids]
             keyword[lang] = KeywordIndex(ids, texts, lang)
+        untranslated = {lang: {i for i, (_, m) in entries.items() if m["lang"] == lang and _untranslated(m)}
+                        for lang in LANGS}
         with self._lock:  # one assignment each: a search in flight keeps the generation it started with
-            self._state = (vectors, entries, keyword, sentences)
+            self._state = (vectors, entries, keyword, sentences, untranslated)
+            self._stored = stored
+            self._headings = headings
             self.generation = gen.id
         log.info("retriever loaded generation %s (%d entries)", gen.id, len(entries))
 
@@ -141,6 +157,19 @@ class HybridRetriever:
             self.reload()
             return True
         return False
+
+    def headings(self, lang: str) -> list[tuple[str, dict[str, Any], str]]:
+        """Every document heading indexed in ``lang``: (entry id, metadata, text)."""
+        return self._headings.get(lang, [])
+
+    def embed(self, query: str) -> dict[str, np.ndarray]:
+        """The question's vectors, one per signal (routing reuses them)."""
+        return {e.key: e.embed_queries([query])[0] for e in self.embedders}
+
+    def sentence_vectors(self, ids: list[str], key: str) -> list[np.ndarray | None]:
+        """The stored vectors of quotable sentences (None for one the index does not hold)."""
+        rows, matrix = self._stored.get(key, ({}, None))
+        return [matrix[rows[i]] if matrix is not None and i in rows else None for i in ids]
 
     @property
     def _entries(self) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -171,10 +200,17 @@ class HybridRetriever:
         vectors: dict[str, np.ndarray],
         kinds: list[str] | None = None,
         query_lang: str | None = None,
+        untranslated_only: bool = False,
     ) -> list[Hit]:
-        """Fused ranking of one language's entries (keywords bridged through the glossary across languages)."""
-        vectors_by_key, entries, keyword_indexes, sentences = self._state  # one consistent generation
+        """Fused ranking of one language's entries (keywords bridged through the glossary across languages).
+
+        ``untranslated_only`` keeps original passages that no translation serves in the question's
+        language: the rest is found, better, among the translations in the question's language.
+        """
+        vectors_by_key, entries, keyword_indexes, sentences, untranslated = self._state  # one generation
         allowed = set(kinds) if kinds else None
+        if untranslated_only:
+            entries = {i: entries[i] for i in untranslated[lang]}
         rankings: dict[str, list[str]] = {}
         similarity: dict[str, dict[str, float]] = {}
         for key, per_lang in vectors_by_key.items():
@@ -184,11 +220,14 @@ class HybridRetriever:
             if query_lang and query_lang != lang:
                 ranking_sims = _blend_best_sentence(sims, *sentences[key][lang], vectors[key])
             ranked = [
-                ids[n] for n in np.argsort(-ranking_sims) if allowed is None or self._kind(ids[n], entries) in allowed
+                ids[n]
+                for n in np.argsort(-ranking_sims)
+                if ids[n] in entries and (allowed is None or self._kind(ids[n], entries) in allowed)
             ]
             rankings[key] = ranked[:CANDIDATES]
             for n, entry_id in enumerate(ids):
-                similarity.setdefault(entry_id, {})[key] = float(sims[n])
+                if entry_id in entries:
+                    similarity.setdefault(entry_id, {})[key] = float(sims[n])
         index = keyword_indexes[lang]
         keywords = query
         if query_lang and query_lang != lang:
@@ -197,7 +236,9 @@ class HybridRetriever:
         scores = index.scores(keywords)
         order = [i for i in np.argsort(-scores) if scores[i] > 0]
         rankings["bm25"] = [
-            index.ids[i] for i in order if allowed is None or self._kind(index.ids[i], entries) in allowed
+            index.ids[i]
+            for i in order
+            if index.ids[i] in entries and (allowed is None or self._kind(index.ids[i], entries) in allowed)
         ][:CANDIDATES]
         fused = rrf(rankings)
         hits = []
@@ -207,20 +248,33 @@ class HybridRetriever:
             hits.append(Hit(entry_id, doc, dict(meta), score, ranks, similarity.get(entry_id, {})))
         return hits
 
-    def search(self, query: str, query_lang: str, k: int = 10, kinds: list[str] | None = None) -> SearchResult:
-        """Search both languages separately, then merge the two rankings.
+    def search(
+        self,
+        query: str,
+        query_lang: str,
+        k: int = 10,
+        kinds: list[str] | None = None,
+        vectors: dict[str, np.ndarray] | None = None,
+    ) -> SearchResult:
+        """Search the question's language, and the other language where no translation serves it.
 
-        Directory records exist in both languages with the same content, so they are searched in the
-        question's language only (same-language matching is the most precise); documents exist in one
-        language each and are searched in both. ``hits`` merges everything by fused score (records and
-        same-language passages win ties, which is right for choosing what to answer from);
-        ``passages`` interleaves the two languages' documents for quoting.
+        Directory records exist in both languages with the same content, and every document is there
+        in the question's language too, as the original or as the guide's aligned translation, so the
+        question's language is searched first (same-language matching is the most precise: R@5 1.00
+        against 0.79 across languages on the dev set). Original passages that no translation serves
+        (stale or untranslated units) are searched across languages with the sentence blend. ``hits``
+        merges everything by fused score (what to answer from); ``passages`` interleaves the two
+        languages' documents for quoting.
         """
-        vectors = {e.key: e.embed_queries([query])[0] for e in self.embedders}
+        vectors = vectors or self.embed(query)
         other = "ja" if query_lang == "en" else "en"
         other_kinds = [x for x in (kinds or ["document"]) if x == "document"]
         per_lang = {query_lang: self.search_language(query, query_lang, vectors, kinds, query_lang)}
-        per_lang[other] = self.search_language(query, other, vectors, other_kinds, query_lang) if other_kinds else []
+        per_lang[other] = (
+            self.search_language(query, other, vectors, other_kinds, query_lang, untranslated_only=True)
+            if other_kinds
+            else []
+        )
         merged = sorted((h for hits in per_lang.values() for h in hits), key=lambda h: -h.score)[:k]
         documents = {lang: [h for h in hits if h.kind == "document"] for lang, hits in per_lang.items()}
         return SearchResult(merged, interleave_languages(documents, query_lang, k), vectors)
@@ -265,6 +319,11 @@ def interleave_languages(per_lang: dict[str, list[Hit]], query_lang: str, k: int
             if queue and len(merged) < k:
                 merged.append(queue.pop(0))
     return merged
+
+
+def _untranslated(meta: dict[str, Any]) -> bool:
+    """An original document passage that no translation serves in the other language."""
+    return meta["kind"] == "document" and not meta.get("translation_of") and not meta.get("translated")
 
 
 def _keyword_text(text: str, meta: dict[str, Any]) -> str:

@@ -1,69 +1,119 @@
-"""Heading- and sentence-aware chunking of the Markdown source documents.
+"""Chunks for retrieval, packed from a document's units (ingest/units.py).
 
-Sections follow Markdown headings, which carry the plans' own numbering (■, 〇, (1), ①, 基本目標…).
-Prose is cut sentence by sentence (。 for Japanese, . ! ? for English) and a table block (the plans'
-KPI tables, extracted as runs of short lines) stays whole. Consecutive small sections are then packed
-into one chunk of up to about 300 Japanese or 700 English characters, their headings kept as Markdown
-lines and their heading paths kept for citations: the plans have many sections of one or two lines,
-which are too little to embed or quote on their own. A Japanese chunk starts with the previous
-chunk's last line when that line is short, so a statement at a boundary is found with what follows.
+Units are headings, sentences, list items and table blocks, so a chunk never cuts a sentence and a
+KPI table stays whole. Consecutive small sections are packed into one chunk of up to about 300
+Japanese or 700 English characters, with their headings kept as Markdown lines and their heading
+paths kept for citations: the plans have many sections of one or two lines, which are too little to
+embed or quote on their own. A Japanese chunk starts with the previous chunk's last unit when it is
+short, so a statement at a boundary is found with what follows.
+
+A chunk is a list of units, so the same chunk can be written in another language from the units'
+translations (``Chunk.render``): a translated passage lines up with its original one to one.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
 from ingest.schema import Lang
+from ingest.units import SENTENCE_BREAK, Unit, document_units, is_table_block
+
+__all__ = ["CHUNK_CHARS", "OVERLAP_CHARS", "Chunk", "chunk_markdown", "chunk_units", "is_table_block"]
 
 T = TypeVar("T")
 CHUNK_CHARS: dict[str, int] = {"ja": 300, "en": 700}
-# A chunk repeats the previous chunk's last line or sentence when it is at most this long. English
-# chunks are long enough already (an overlap there cost a cross-lingual hit on the dev set).
+# A chunk repeats the previous chunk's last unit when it is at most this long. English chunks are
+# long enough already (an overlap there cost a cross-lingual hit on the dev set).
 OVERLAP_CHARS: dict[str, int] = {"ja": 100, "en": 0}
-# A table block longer than this many chunk lengths is split on line boundaries.
-MAX_TABLE_FACTOR = 3
-HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 INLINE_HEADING = re.compile(r"^#{1,6} ")
-# A sentence ends at 。！？ unless a closing bracket follows (「…という。」 goes on).
-_SENTENCE_BREAK = {
-    "ja": re.compile(r"(?<=[。！？])(?![」』）)\]])"),
-    "en": re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])"),
-}
 MIN_SENTENCE = 12
 _URL = re.compile(r"https?://\S+")
-TABLE_HEADING_HINT = re.compile(r"指標|KPI|ＫＰＩ|モニタリング|目標値|数値目標")
-SENTENCE_END = re.compile(r"[。．！？.!?」）)]$")
+JOINERS: dict[str, str] = {"ja": "", "en": " "}
 
-_SEPARATORS = {
-    "ja": ["\n\n", "\n", "。", "！", "？", "；", "、", " ", ""],
-    "en": ["\n\n", "\n", ". ", "! ", "? ", "; ", ", ", " ", ""],
-}
+TextOf = Callable[[Unit], "str | None"]
+
+
+def _original(unit: Unit) -> str:
+    return unit.text
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """A piece of a document with the heading path it starts under.
+    """A piece of a document: its units, the heading path it starts under, and its text.
 
-    A chunk may run on into following sections (small sections are packed together); their headings
-    then stand in the text as Markdown heading lines, and ``inline_sections`` holds the full heading
-    path of each such line, in order, so a quote can be cited with the section it comes from.
+    A chunk may run on into following sections (small sections are packed together); their heading
+    units then stand in it and in its text as Markdown heading lines, and ``inline_sections`` holds the
+    full heading path of each such line, in order, so a quote can be cited with the section it comes from.
     """
 
     section: tuple[str, ...]
-    text: str
+    units: tuple[Unit, ...]  # lead-in first, then content and inline headings in document order
     ordinal: int  # position among the chunks that start in its section
-    is_table: bool = False
-    inline_sections: tuple[tuple[str, ...], ...] = ()
-    lead_in: int = 0  # leading lines that repeat the end of the previous chunk (not quoted from here)
+    lead_in: int = 0  # leading units that repeat the end of the previous chunk (not quoted from here)
+    section_ids: tuple[str, ...] = ()  # heading unit ids of ``section`` (to write it in another language)
+
+    @property
+    def text(self) -> str:
+        return self.render()
+
+    @property
+    def key(self) -> str:
+        """Stable within the document: the section's key and the chunk's ordinal in it."""
+        section = self.section_ids[-1].split(".")[0] if self.section_ids else "top"
+        return f"{section}:{self.ordinal}"
+
+    @property
+    def is_table(self) -> bool:
+        return any(u.kind == "table" for u in self.units)
+
+    @property
+    def inline_sections(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(u.section for u in self.units if u.kind == "heading")
+
+    @property
+    def content(self) -> tuple[Unit, ...]:
+        """The units this chunk states (not its headings, not the lead-in it repeats)."""
+        return tuple(u for u in self.units[self.lead_in :] if u.is_content)
+
+    def render(self, text_of: TextOf = _original, lang: Lang | None = None) -> str:
+        """The chunk's text from its units (``text_of`` gives a translation; None leaves a unit out)."""
+        joiner = JOINERS[lang or ("ja" if _is_japanese(self.units) else "en")]
+        lines: list[str] = []
+        previous: Unit | None = None
+        for n, unit in enumerate(self.units):
+            text = text_of(unit)
+            if text is None or not text.strip():
+                continue
+            text = text.strip()
+            if unit.kind == "heading":
+                lines.append(f"{'#' * unit.level} {text}")
+            elif unit.kind == "table":
+                lines.extend(line.strip() for line in text.splitlines() if line.strip())
+            elif (
+                unit.kind == "sentence"
+                and previous is not None
+                and previous.kind == "sentence"
+                and previous.path_ids == unit.path_ids
+                and previous.paragraph == unit.paragraph
+                and n > self.lead_in
+                and lines
+            ):
+                lines[-1] += joiner + text
+            else:
+                lines.append(unit.marker + text)
+            previous = unit
+        return "\n".join(lines)
 
     def section_of_line(self, line_number: int) -> tuple[str, ...]:
         """The heading path a line of ``text`` sits under."""
         return section_at(self.text, line_number, self.section, self.inline_sections)
+
+
+def _is_japanese(units: Sequence[Unit]) -> bool:
+    return any(re.search(r"[\u3040-\u30ff\u3400-\u9fff]", u.text) for u in units)
 
 
 def section_at(text: str, line_number: int, first: T, inline: Sequence[T]) -> T:
@@ -72,198 +122,87 @@ def section_at(text: str, line_number: int, first: T, inline: Sequence[T]) -> T:
     return inline[headings - 1] if headings else first
 
 
-def _splitter(lang: Lang) -> RecursiveCharacterTextSplitter:
-    return RecursiveCharacterTextSplitter(
-        chunk_size=CHUNK_CHARS[lang],
-        chunk_overlap=0,
-        separators=_SEPARATORS[lang],
-        keep_separator="end",
-        strip_whitespace=True,
-    )
-
-
-HeadingPath = tuple[tuple[int, str], ...]  # (Markdown level, heading) from the top
-
-
-def _sections(markdown: str) -> list[tuple[HeadingPath, str]]:
-    """Split Markdown into (heading path, body) pairs; text before the first heading has path ()."""
-    path: list[tuple[int, str]] = []
-    out: list[tuple[HeadingPath, list[str]]] = [((), [])]
-    for line in markdown.splitlines():
-        match = HEADING.match(line)
-        if match:
-            level, title = len(match.group(1)), match.group(2).strip()
-            path = [p for p in path if p[0] < level] + [(level, title)]
-            out.append((tuple(path), []))
-        else:
-            out[-1][1].append(line)
-    return [(p, "\n".join(lines).strip()) for p, lines in out if "\n".join(lines).strip()]
-
-
-def _titles(path: HeadingPath) -> tuple[str, ...]:
-    return tuple(title for _, title in path)
-
-
-def _blocks(body: str) -> list[str]:
-    return [b.strip() for b in re.split(r"\n\s*\n", body) if b.strip()]
-
-
-def is_table_block(block: str, section: tuple[str, ...]) -> bool:
-    """A run of short lines that are not sentences: how the PDF extraction left the plans' tables."""
-    lines = [line.strip() for line in block.splitlines() if line.strip()]
-    if len(lines) < 3:
-        return False
-    short = sum(1 for line in lines if len(line) <= 40 and not line.endswith("。"))
-    hinted = bool(section) and bool(TABLE_HEADING_HINT.search(" ".join(section)))
-    return short / len(lines) >= (0.6 if hinted else 0.8)
-
-
-def _split_table(block: str, limit: int) -> list[str]:
-    if len(block) <= limit:
-        return [block]
-    pieces, current = [], ""
-    for line in block.splitlines():
-        if current and len(current) + len(line) + 1 > limit:
-            pieces.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        pieces.append(current)
-    return pieces
-
-
-def _segments(body: str, section: tuple[str, ...]) -> list[tuple[bool, list[str]]]:
-    """Group a section's blocks into runs of prose and single table blocks, in order."""
-    out: list[tuple[bool, list[str]]] = []
-    for block in _blocks(body):
-        if is_table_block(block, section):
-            out.append((True, [block]))
-        elif out and not out[-1][0]:
-            out[-1][1].append(block)
-        else:
-            out.append((False, [block]))
-    return out
-
-
-def _pieces(markdown: str, lang: Lang) -> list[tuple[HeadingPath, str, bool]]:
-    """Every section cut into pieces of at most a chunk: sentence-packed prose and whole tables."""
-    splitter = _splitter(lang)
-    table_limit = CHUNK_CHARS[lang] * MAX_TABLE_FACTOR
-    pieces: list[tuple[HeadingPath, str, bool]] = []
-    for path, body in _sections(markdown):
-        section = _titles(path)
-        for is_table, blocks in _segments(body, section):
-            parts = _split_table(blocks[0], table_limit) if is_table else splitter.split_text(_join_prose(blocks, lang))
-            pieces.extend((path, part.strip(), is_table) for part in parts if part.strip())
-    return pieces
-
-
-def _tail(text: str, lang: Lang) -> str:
-    """The last line (or, for a long line, the last sentence) of a chunk, if short enough to repeat."""
-    line = text.rsplit("\n", 1)[-1].strip()
-    if INLINE_HEADING.match(line):
-        return ""
-    if len(line) > OVERLAP_CHARS[lang]:
-        sentences = [x for x in _SENTENCE_BREAK[lang].split(line) if x.strip()]
-        line = sentences[-1].strip() if sentences else ""
-    return line if 0 < len(line) <= OVERLAP_CHARS[lang] else ""
-
-
-@dataclass
 class _Packer:
-    """A chunk being filled: where it starts, where its text has got to, its inline headings."""
+    """A chunk being filled: its units, its length, the heading path its text has got to."""
 
-    path: HeadingPath
-    text: str
-    is_table: bool
-    last: HeadingPath = ()
-    inline: list[tuple[str, ...]] = field(default_factory=list)
-    lead_in: int = 0
+    def __init__(self, start: Unit, lead: Unit | None = None):
+        self.path_ids = start.path_ids
+        self.section = start.section
+        self.units: list[Unit] = []
+        self.length = 0
+        self.last_ids: tuple[str, ...] = start.path_ids
+        self.lead_in = 0
+        if lead is not None:
+            self.units.append(lead)
+            self.length = len(lead.text)
+            self.last_ids = lead.path_ids
+            self.lead_in = 1
 
-    def __post_init__(self) -> None:
-        self.last = self.last or self.path
-
-    def addition(self, path: HeadingPath, text: str) -> tuple[str, list[tuple[str, ...]]]:
-        """The text to append for a piece under ``path``: new heading lines first if it moved on."""
-        if path == self.last:
-            return text, []
+    def addition(self, unit: Unit, headings: dict[str, Unit]) -> list[Unit]:
+        """The units to append for ``unit``: the headings of the sections it enters first."""
+        if unit.path_ids == self.last_ids:
+            return [unit]
         shared = 0
-        while shared < min(len(path), len(self.last)) and path[shared] == self.last[shared]:
+        while (
+            shared < min(len(unit.path_ids), len(self.last_ids)) and unit.path_ids[shared] == self.last_ids[shared]
+        ):
             shared += 1
-        new = path[shared:]
-        lines = [f"{'#' * level} {title}" for level, title in new]
-        return "\n".join([*lines, text]), [_titles(path[: shared + n + 1]) for n in range(len(new))]
+        if not self.units:  # the chunk starts here: its own path is metadata, not text
+            return [unit]
+        return [headings[i] for i in unit.path_ids[shared:]] + [unit]
 
-    def add(self, path: HeadingPath, text: str, is_table: bool, limit: int | None = None) -> bool:
-        addition, inline = self.addition(path, text)
-        if limit is not None and len(self.text) + 1 + len(addition) > limit:
+    def add(self, unit: Unit, headings: dict[str, Unit], limit: int | None) -> bool:
+        addition = self.addition(unit, headings)
+        size = sum(len(u.text) + 1 for u in addition)
+        if limit is not None and self.units and self.length + size > limit:
             return False
-        self.text = f"{self.text}\n{addition}"
-        self.inline.extend(inline)
-        self.last = path
-        self.is_table = self.is_table or is_table
+        self.units.extend(addition)
+        self.length += size
+        self.last_ids = unit.path_ids
         return True
 
 
-def chunk_markdown(markdown: str, lang: Lang) -> list[Chunk]:
-    """Chunk one document body: small consecutive sections packed together, one line of overlap.
-
-    A heading with one list line under it is too little text to embed or to quote on its own, and its
-    neighbours are usually about the same thing, so sections are packed up to a chunk's length with
-    their headings kept as lines. Each chunk also repeats the previous chunk's last line or sentence,
-    so a statement that leads into the next section is found with it.
-    """
+def chunk_units(units: list[Unit], lang: Lang) -> list[Chunk]:
+    """Pack a document's units into chunks: small consecutive sections together, one unit of overlap."""
     limit = CHUNK_CHARS[lang]
+    headings = {u.id: u for u in units if u.kind == "heading"}
     chunks: list[Chunk] = []
     started: dict[tuple[str, ...], int] = {}
     current: _Packer | None = None
 
     def flush(packer: _Packer) -> None:
-        section = _titles(packer.path)
-        chunks.append(
-            Chunk(section, packer.text, started.get(section, 0), packer.is_table, tuple(packer.inline), packer.lead_in)
-        )
-        started[section] = started.get(section, 0) + 1
+        ordinal = started.get(packer.path_ids, 0)
+        started[packer.path_ids] = ordinal + 1
+        chunks.append(Chunk(packer.section, tuple(packer.units), ordinal, packer.lead_in, packer.path_ids))
 
-    for path, text, is_table in _pieces(markdown, lang):
-        if current is not None and current.add(path, text, is_table, limit):
+    for unit in units:
+        if not unit.is_content:
             continue
         if current is None:
-            current = _Packer(path, text, is_table)
+            current = _Packer(unit)
+            current.add(unit, headings, None)
+            continue
+        if current.add(unit, headings, limit):
             continue
         flush(current)
-        tail = _tail(current.text, lang)
-        if tail:
-            # The repeated line leads in; the chunk belongs (heading, id, citation) to the new piece's section,
-            # whose headings follow the lead-in as lines when the section changed.
-            previous = current.last
-            current = _Packer(path, tail, False, last=previous, lead_in=1)
-            current.add(path, text, is_table)
-        else:
-            current = _Packer(path, text, is_table)
+        tail = current.units[-1]
+        lead = tail if tail.kind in ("sentence", "item") and len(tail.text) <= OVERLAP_CHARS[lang] else None
+        # The repeated unit leads in; the chunk belongs (heading, id, citation) to the new unit's section,
+        # whose headings follow the lead-in as lines when the section changed.
+        current = _Packer(unit, lead)
+        current.add(unit, headings, None)
     if current is not None:
         flush(current)
     return chunks
 
 
-def _join_prose(blocks: list[str], lang: Lang) -> str:
-    """Paragraphs stay apart; lines inside a paragraph that a PDF broke mid-sentence are rejoined."""
-    joiner = "" if lang == "ja" else " "
-    paragraphs = []
-    for block in blocks:
-        lines = [line.strip() for line in block.splitlines() if line.strip()]
-        merged = lines[0]
-        for line in lines[1:]:
-            if line.startswith(("- ", "・", "•", "※")) or SENTENCE_END.search(merged):
-                merged += "\n" + line
-            else:
-                merged += joiner + line
-        paragraphs.append(merged)
-    return "\n\n".join(paragraphs)
+def chunk_markdown(markdown: str, lang: Lang) -> list[Chunk]:
+    """Chunk one document body (see ``chunk_units``)."""
+    return chunk_units(document_units(markdown, lang), lang)
 
 
 def sentence_lines(text: str, lang: str, skip_lines: int = 0) -> list[tuple[int, str]]:
-    """(line number, sentence) for each sentence, list item or table line of a chunk.
+    """(line number, sentence) for each sentence, list item or table line of a chunk's text.
 
     Heading lines of packed chunks label what follows and a lead-in line repeats the previous chunk;
     neither is quoted from here. A line that is only links states nothing to quote.
@@ -275,11 +214,11 @@ def sentence_lines(text: str, lang: str, skip_lines: int = 0) -> list[tuple[int,
         line = line.strip().lstrip("-•・ ").strip()
         if not line:
             continue
-        parts = _SENTENCE_BREAK[lang].split(line)
+        parts = SENTENCE_BREAK[lang].split(line)
         out.extend((number, part.strip()) for part in parts if part.strip())
     return [(n, s) for n, s in out if len(_URL.sub("", s).strip()) >= MIN_SENTENCE]
 
 
 def split_sentences(text: str, lang: str, skip_lines: int = 0) -> list[str]:
-    """The quotable sentences of a chunk (see ``sentence_lines``)."""
+    """The quotable sentences of a chunk's text (see ``sentence_lines``)."""
     return [sentence for _, sentence in sentence_lines(text, lang, skip_lines)]

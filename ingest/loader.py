@@ -8,6 +8,8 @@ document, source → document).
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +27,14 @@ from ingest.schema import (
     GlossaryTerm,
     KnowledgeDocument,
     Kpi,
+    Landmark,
     Program,
     Source,
     Strict,
     Venue,
 )
+from ingest.translations import DocumentTranslation, load_translations
+from ingest.units import Unit, document_units
 
 FRONT_MATTER_FENCE = "---"
 
@@ -73,10 +78,42 @@ class Knowledge:
     kpis: dict[str, Kpi] = field(default_factory=dict)
     glossary: list[GlossaryTerm] = field(default_factory=list)
     contacts: dict[str, Contact] = field(default_factory=dict)
+    landmarks: dict[str, Landmark] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # "<kind>:<id>" -> relative file path
+    # (document id, language) -> the validated translation of that document into that language
+    translations: dict[tuple[str, str], DocumentTranslation] = field(default_factory=dict)
+    # Reported but not blocking (a stale or untranslated unit is served in its original language).
+    warnings: list[Problem] = field(default_factory=list)
+    _units: dict[str, list[Unit]] = field(default_factory=dict, repr=False)
 
     def records(self, kind: str) -> dict[str, Strict]:
         return {"craft": self.crafts, "venue": self.venues, "program": self.programs, "kpi": self.kpis}[kind]
+
+    def units(self, document: str) -> list[Unit]:
+        """The document's units (headings, sentences, items, table blocks), computed once."""
+        if document not in self._units:
+            doc = self.documents[document]
+            self._units[document] = document_units(doc.body, doc.meta.language)
+        return self._units[document]
+
+    def translation(self, document: str, lang: str) -> DocumentTranslation | None:
+        return self.translations.get((document, lang))
+
+    def section_in(self, document: str, section: str, lang: str) -> str | None:
+        """A heading path of a document (as a KPI's `section` gives it) in another language, from the
+        translation of its headings; None when a heading is not translated."""
+        translation = self.translation(document, lang)
+        if translation is None:
+            return None
+        for unit in self.units(document):
+            if unit.kind != "heading":
+                continue
+            full = " > ".join(unit.section)
+            if section in (full, " > ".join(unit.section[1:])):
+                ids = unit.path_ids if section == full else unit.path_ids[1:]
+                texts = [translation.texts.get(i) for i in ids]
+                return " > ".join(texts) if all(texts) else None  # type: ignore[arg-type]
+        return None
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -93,7 +130,7 @@ def _loc(loc: Iterable[Any]) -> str:
     return out
 
 
-def _validation_problems(err: ValidationError, file: str, record: str | None, prefix: str = "") -> list[Problem]:
+def validation_problems(err: ValidationError, file: str, record: str | None, prefix: str = "") -> list[Problem]:
     problems = []
     for e in err.errors():
         loc = _loc(e["loc"])
@@ -137,7 +174,7 @@ def _load_document(path: Path, root: Path, problems: list[Problem]) -> Knowledge
     try:
         meta = DocumentMeta.model_validate(meta_raw)
     except ValidationError as exc:
-        problems.extend(_validation_problems(exc, file, record))
+        problems.extend(validation_problems(exc, file, record))
         return None
     if meta.id != path.stem:
         problems.append(Problem(file, f"id '{meta.id}' must match the file name '{path.stem}'", record, "id"))
@@ -155,7 +192,7 @@ def _yaml_reason(exc: yaml.YAMLError) -> str:
     return problem
 
 
-def _read_yaml(path: Path, file: str, problems: list[Problem]) -> object | None:
+def read_yaml(path: Path, file: str, problems: list[Problem]) -> object | None:
     """The parsed file, or None with a problem recorded (bad encoding or bad YAML)."""
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -169,7 +206,7 @@ def _read_yaml(path: Path, file: str, problems: list[Problem]) -> object | None:
 def _load_directory_file(kind: str, path: Path, root: Path, knowledge: Knowledge, problems: list[Problem]) -> None:
     file = _rel(path, root)
     key = DIRECTORY_FILES[kind]
-    raw = _read_yaml(path, file, problems)
+    raw = read_yaml(path, file, problems)
     if raw is None:
         return
     if not isinstance(raw, dict) or not isinstance(raw.get(key), list):
@@ -185,7 +222,7 @@ def _load_directory_file(kind: str, path: Path, root: Path, knowledge: Knowledge
         try:
             obj = model.model_validate(item)
         except ValidationError as exc:
-            problems.extend(_validation_problems(exc, file, record))
+            problems.extend(validation_problems(exc, file, record))
             continue
         if obj.id in target:
             problems.append(
@@ -201,7 +238,7 @@ def _load_list(path: Path, key: str, model: type, root: Path, problems: list[Pro
     if not path.exists():
         return []
     file = _rel(path, root)
-    raw = _read_yaml(path, file, problems)
+    raw = read_yaml(path, file, problems)
     if raw is None:
         return []
     if not isinstance(raw, dict) or not isinstance(raw.get(key), list):
@@ -213,7 +250,7 @@ def _load_list(path: Path, key: str, model: type, root: Path, problems: list[Pro
         try:
             out.append(model.model_validate(item))
         except ValidationError as exc:
-            problems.extend(_validation_problems(exc, file, record))
+            problems.extend(validation_problems(exc, file, record))
     return out
 
 
@@ -252,8 +289,9 @@ def _check_references(k: Knowledge) -> list[Problem]:
             if venue not in k.venues:
                 problems.append(Problem(file, f"unknown venue '{venue}'", p.id, f"related_venues[{i}]"))
         problems += _check_sources(p.sources, "sources", file, p.id, docs)
+    sections = {plan: plan_sections(k, plan) for plan in {kpi.plan for kpi in k.kpis.values()} if plan in docs}
     for kpi in k.kpis.values():
-        problems += _check_kpi_printed(kpi, k)
+        problems += _check_kpi_printed(kpi, k, sections.get(kpi.plan, {}))
     for index, term in enumerate(k.glossary):
         for i, craft in enumerate(term.crafts):
             if craft not in k.crafts:
@@ -265,16 +303,48 @@ def _check_references(k: Knowledge) -> list[Problem]:
     return problems
 
 
-def _check_kpi_printed(kpi: Kpi, k: Knowledge) -> list[Problem]:
-    """A KPI's indicator, labels and values must stand verbatim in its plan: no figure is retyped."""
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def plan_sections(k: Knowledge, plan: str) -> dict[str, str]:
+    """Heading path (as a KPI's `section` gives it) → the text under it, subsections included.
+
+    A path is accepted with or without the document's top (title) heading.
+    """
+    out: dict[str, list[str]] = {}
+    for unit in k.units(plan):
+        for depth in range(1, len(unit.section) + 1):
+            path = unit.section[:depth]
+            for label in {" > ".join(path), " > ".join(path[1:])}:
+                if label:
+                    out.setdefault(label, []).append(unit.text)
+    return {label: "\n".join(texts) for label, texts in out.items()}
+
+
+def _check_kpi_printed(kpi: Kpi, k: Knowledge, sections: dict[str, str]) -> list[Problem]:
+    """A KPI's indicator, labels and values must stand verbatim in its plan, under its section, and
+    on its printed line when it gives one: no figure is retyped or attributed to another line."""
     file = k.files[f"kpi:{kpi.id}"]
     plan = k.documents.get(kpi.plan)
     if plan is None:
         return [Problem(file, f"unknown plan document '{kpi.plan}'", kpi.id, "plan")]
-    text = plan.body.replace("\n", "")
     problems = []
+    section_text = sections.get(kpi.section)
+    if section_text is None:
+        problems.append(Problem(file, f"no heading path '{kpi.section}' in {plan.path}", kpi.id, "section"))
+        section_text = plan.body
+    text = section_text.replace("\n", "")
     if kpi.indicator.ja not in text:
-        problems.append(Problem(file, f"not found verbatim in {plan.path}", kpi.id, "indicator.ja"))
+        problems.append(Problem(file, f"not found verbatim under its section in {plan.path}", kpi.id, "indicator.ja"))
+    line = None
+    if kpi.printed_line is not None:
+        lines = {_squash(x) for x in section_text.splitlines()}
+        line = kpi.printed_line
+        if _squash(line) not in lines:
+            problems.append(Problem(file, f"not a line of {plan.path} under its section", kpi.id, "printed_line"))
+        if kpi.subgroup_as_printed and kpi.subgroup_as_printed not in line:
+            problems.append(Problem(file, "not in printed_line", kpi.id, "subgroup_as_printed"))
     for i, value in enumerate(kpi.values):
         for name in ("label_as_printed", "value_as_printed"):
             printed = getattr(value, name)
@@ -282,11 +352,22 @@ def _check_kpi_printed(kpi: Kpi, k: Knowledge) -> list[Problem]:
                 problems.append(
                     Problem(file, f"'{printed}' not found verbatim in {plan.path}", kpi.id, f"values[{i}].{name}")
                 )
+            elif line is not None and printed not in line:
+                problems.append(Problem(file, f"'{printed}' is not on printed_line", kpi.id, f"values[{i}].{name}"))
+    if kpi.repeat_of is not None:
+        first = k.kpis.get(kpi.repeat_of)
+        if first is None:
+            problems.append(Problem(file, f"unknown KPI '{kpi.repeat_of}'", kpi.id, "repeat_of"))
+        elif first.id == kpi.id:
+            problems.append(Problem(file, "a record cannot repeat itself", kpi.id, "repeat_of"))
     return problems
 
 
-def load_knowledge(root: Path) -> Knowledge:
-    """Load and validate knowledge/; raise KnowledgeError listing every problem."""
+def load_knowledge(root: Path, translations: bool = True) -> Knowledge:
+    """Load and validate knowledge/; raise KnowledgeError listing every problem.
+
+    ``translations=False`` leaves the translation files out (to repair them with `guide translations sync`).
+    """
     root = root.resolve()
     knowledge = Knowledge(root=root)
     problems: list[Problem] = []
@@ -314,8 +395,14 @@ def load_knowledge(root: Path) -> Knowledge:
         if contact.id in knowledge.contacts:
             problems.append(Problem("knowledge/contacts.yaml", "duplicate id", contact.id, "id"))
         knowledge.contacts[contact.id] = contact
+    for landmark in _load_list(root / "landmarks.yaml", "landmarks", Landmark, root, problems):
+        if landmark.id in knowledge.landmarks:
+            problems.append(Problem("knowledge/landmarks.yaml", "duplicate id", landmark.id, "id"))
+        knowledge.landmarks[landmark.id] = landmark
     if not problems:
         problems = _check_references(knowledge)
+    if not problems and translations:
+        load_translations(knowledge, problems, knowledge.warnings)
     if problems:
         raise KnowledgeError(problems)
     return knowledge

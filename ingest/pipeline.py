@@ -16,12 +16,12 @@ from dataclasses import dataclass, field, replace
 from ingest.embedders import Embedder, load_embedders
 from ingest.loader import load_knowledge
 from ingest.passages import Passage, all_passages
-from ingest.schema import Kind
 from ingest.settings import Settings
 from ingest.store import EntryInfo, IndexStore
 
 log = logging.getLogger(__name__)
-KINDS: tuple[Kind, ...] = ("document", "sentence", "craft", "venue", "program", "kpi")
+# "translation": a document passage written from the guide's aligned translation (kind "document" in the index).
+KINDS: tuple[str, ...] = ("document", "translation", "sentence", "heading", "craft", "venue", "program", "kpi")
 ACTIONS = ("added", "updated", "unchanged", "deleted")
 
 # progress(done, total) is called while passages are embedded.
@@ -39,6 +39,7 @@ class IngestReport:
     generation: int | None = None
     checked_only: bool = False
     passages: int = 0
+    warnings: list = field(default_factory=list)  # stale or untranslated units (served in the original)
 
     @property
     def changed(self) -> bool:
@@ -49,7 +50,7 @@ class IngestReport:
 
 
 def _entry(p: Passage) -> EntryInfo:
-    return EntryInfo(p.id, p.kind, p.lang, p.record_id, p.content_hash, p.source_file)
+    return EntryInfo(p.id, p.report_kind, p.lang, p.record_id, p.content_hash, p.source_file)
 
 
 def plan_changes(
@@ -60,10 +61,10 @@ def plan_changes(
     for p in passages:
         old = previous.get(p.id)
         if old is not None and old.content_hash == p.content_hash:
-            report.counts[p.kind]["unchanged"] += 1
+            report.counts[p.report_kind]["unchanged"] += 1
             reuse.append(p)
         else:
-            report.counts[p.kind]["updated" if old is not None else "added"] += 1
+            report.counts[p.report_kind]["updated" if old is not None else "added"] += 1
             embed.append(p)
     current = {p.id for p in passages}
     for entry_id, old in previous.items():
@@ -84,11 +85,12 @@ def run_ingest(
     started = time.perf_counter()
     report = IngestReport(checked_only=check_only)
     knowledge = load_knowledge(settings.knowledge_dir)  # raises before any write
+    report.warnings = list(knowledge.warnings)
     passages = all_passages(knowledge)
     report.passages = len(passages)
     if check_only:
         for p in passages:
-            report.counts[p.kind]["valid"] += 1
+            report.counts[p.report_kind]["valid"] += 1
         report.seconds = time.perf_counter() - started
         return report
 
@@ -108,6 +110,9 @@ def run_ingest(
                 # Vectors from another model are never mixed in: every passage is embedded again.
                 previous = {i: replace(e, content_hash="") for i, e in previous.items()}
             reuse, embed = plan_changes(passages, previous, report)
+            # Similar lengths batch together: far less padding for the transformer (a KPI record is
+            # a tenth of a chunk's length).
+            embed.sort(key=lambda p: len(p.embed_text))
             if active is not None and same_models and not report.changed:
                 report.generation = active.id
                 report.seconds = time.perf_counter() - started

@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 Lang = Literal["ja", "en"]
 LANGS: tuple[Lang, ...] = ("ja", "en")
 # "sentence": one sentence of a document passage, embedded on its own (see ingest/passages.py).
-Kind = Literal["document", "sentence", "craft", "venue", "program", "kpi"]
+# "heading": one heading of a document (original or translation), embedded on its own so that a question
+# for a list ("What are the basic goals?") finds the heading the list stands under.
+Kind = Literal["document", "sentence", "heading", "craft", "venue", "program", "kpi"]
 RECORD_KINDS: tuple[Kind, ...] = ("craft", "venue", "program", "kpi")
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]*$"
@@ -68,9 +70,13 @@ class Address(Strict):
 
 
 class Location(Strict):
+    """Where a place is: coordinates researched from a public page, with that page and how sure they are."""
+
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
     source: str = Field(min_length=1)
+    confidence: Literal["high", "medium", "low"]
+    basis: str | None = None  # why this confidence (e.g. "official access page gives the coordinates")
 
 
 class HandsOn(Strict):
@@ -146,8 +152,13 @@ class KpiValue(Strict):
 class Kpi(Strict):
     id: str = Field(pattern=_ID_PATTERN)
     plan: str = Field(pattern=_ID_PATTERN)
-    section: str = Field(min_length=1)
+    section: str = Field(min_length=1)  # the heading path the indicator is printed under, as printed
     indicator: Text
+    # The plan's line that states this indicator's values, verbatim (plans that print one line per
+    # indicator); the values and labels must stand in it.
+    printed_line: str | None = None
+    subgroup_as_printed: str | None = None  # a breakdown the line gives on its own ("2 歳児")
+    repeat_of: str | None = Field(default=None, pattern=_ID_PATTERN)  # the first record of a 〔再掲〕 repeat
     unit: Text
     measurement_method_as_printed: str | None = None
     values: list[KpiValue] = Field(min_length=1)
@@ -182,6 +193,17 @@ class DocumentMeta(Strict):
 
     def title(self, lang: Lang) -> str:
         return self.title_ja if lang == "ja" else self.title_en
+
+
+class Landmark(Strict):
+    """A place people give as a reference point ("near Kenrokuen"), not a venue of the directory."""
+
+    id: str = Field(pattern=_ID_PATTERN)
+    name: Text
+    aliases_en: list[str] = []
+    aliases_ja: list[str] = []
+    location: Location
+    notes: str | None = None
 
 
 class GlossaryTerm(Strict):

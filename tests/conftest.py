@@ -56,8 +56,11 @@ def build_small_knowledge(target: Path) -> Path:
     """A few real records and one short real document: enough to exercise every ingest path fast."""
     (target / "documents").mkdir(parents=True)
     (target / "directory").mkdir()
+    (target / "translations").mkdir()
     for doc in SMALL_DOCS:
         shutil.copy(KNOWLEDGE / "documents" / f"{doc}.md", target / "documents")
+        for translation in (KNOWLEDGE / "translations").glob(f"{doc}.*.yaml"):
+            shutil.copy(translation, target / "translations")
     crafts = [c for c in read_yaml(KNOWLEDGE / "directory" / "crafts.yaml")["crafts"] if c["id"] in SMALL_CRAFTS]
     venues = []
     for v in read_yaml(KNOWLEDGE / "directory" / "venues.yaml")["venues"]:
@@ -144,3 +147,16 @@ def chroma_server(tmp_path_factory) -> Iterator[tuple[str, int]]:
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_logging():
+    """A test that ran `guide` or the bot may leave a log handler on a stream pytest has closed since."""
+    import logging
+
+    yield
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        stream = getattr(handler, "stream", None)
+        if stream is not None and getattr(stream, "closed", False):
+            root.removeHandler(handler)

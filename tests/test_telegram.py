@@ -91,6 +91,19 @@ def test_english_question_gets_sources_pins_and_feedback(fake, bot):
     assert {"fb:1", "fb:-1"} <= {":".join(d.split(":")[:2]) for d in data}
 
 
+def test_a_translated_quote_offers_its_original(fake, bot):
+    fake.message(31, "When did Kanazawa put its Monozukuri Basic Ordinance into effect?")
+    call = _reply(fake, 31, "2009")
+    assert "translation by this guide" in call.params["text"]
+    original = next(b for b in _buttons(call) if b.get("callback_data", "").startswith("orig:"))
+    assert original["text"] == "原文 / original" and len(original["callback_data"].encode()) <= 64
+    fake.press(31, original["callback_data"])
+    shown = _reply(fake, 31, "平成21年")
+    assert "The original (Japanese)" in shown.params["text"] and "金沢KOGEIアクションプラン" in shown.params["text"]
+    fake.press(31, "orig:0000.deadbeef.1")  # forged: a polite line, no traceback
+    _reply(fake, 31, "no longer in my sources")
+
+
 def test_japanese_question_is_answered_in_japanese(fake, bot):
     fake.message(3, "九谷焼とは？", language_code="ja")
     call = _reply(fake, 3, "九谷焼")

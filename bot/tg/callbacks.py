@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MAX_BYTES = 64
-ACTIONS = {"lang", "craft", "try", "prog", "pin", "fb", "ex", "venue"}
+ACTIONS = {"lang", "craft", "try", "prog", "pin", "fb", "ex", "venue", "orig"}
 
 
 @dataclass(frozen=True)

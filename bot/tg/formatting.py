@@ -18,7 +18,13 @@ def source_lines(answer: Answer) -> list[str]:
     for s in answer.sources:
         title = " > ".join(x for x in (s.title, s.section.split(" > ")[-1] if s.section else "") if x)
         label = html.escape(title, quote=False)
-        lines.append(f'[{s.n}] <a href="{html.escape(s.url, quote=True)}">{label}</a>' if s.url else f"[{s.n}] {label}")
+        line = f'[{s.n}] <a href="{html.escape(s.url, quote=True)}">{label}</a>' if s.url else f"[{s.n}] {label}"
+        if s.translation_label:
+            original = " > ".join(
+                x for x in (s.original_title, s.original_section.split(" > ")[-1] if s.original_section else "") if x
+            )
+            line += f" <i>({html.escape(original, quote=False)}; {html.escape(s.translation_label, quote=False)})</i>"
+        lines.append(line)
     return lines
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.documents import document_code
 from bot.models import Answer
-from bot.tg.callbacks import Callback
+from bot.tg.callbacks import MAX_BYTES, Callback
 from bot.tg.texts import EXAMPLES, t
 
 MAX_PLACE_ROWS = 5
@@ -33,14 +34,30 @@ def grid(items: list[tuple[str, Callback]], columns: int = 2) -> InlineKeyboardM
     return InlineKeyboardMarkup(rows)
 
 
+def original_button(answer: Answer) -> InlineKeyboardButton | None:
+    """'原文 / original' for an answer that quotes the guide's translations: shows the original sentences."""
+    refs: list[str] = []
+    for quote in answer.quotes:
+        if not (quote.translated and quote.unit):
+            continue
+        document, unit = quote.unit.split(":", 1)
+        ref = f"{document_code(document)}.{unit}"
+        if ref not in refs and len(",".join([*refs, ref]).encode()) <= MAX_BYTES - len("orig:"):
+            refs.append(ref)
+    return _button("原文 / original", Callback("orig", (",".join(refs),))) if refs else None
+
+
 def answer_keyboard(answer: Answer, question_id: int | None) -> InlineKeyboardMarkup | None:
-    """📍 and 🌐 for each place the answer names, then 👍 / 👎."""
+    """📍 and 🌐 for each place the answer names, 原文 / original for translated quotes, then 👍 / 👎."""
     rows: list[list[InlineKeyboardButton]] = []
     for place in answer.places[:MAX_PLACE_ROWS]:
         row = [_button(f"📍 {place.name[:40]}", Callback("pin", (place.venue_id,)))]
         if place.website:
             row.append(InlineKeyboardButton("🌐", url=place.website))
         rows.append(row)
+    original = original_button(answer)
+    if original is not None:
+        rows.append([original])
     if question_id is not None:
         rows.append(feedback_row(question_id))
     return InlineKeyboardMarkup(rows) if rows else None

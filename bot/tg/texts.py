@@ -101,6 +101,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "未確認の情報です。訪問前にご確認ください。",
     },
     "sources_label": {"en": "Sources", "ja": "出典"},
+    "original_gone": {
+        "en": "That original text is no longer in my sources (the documents have changed since).",
+        "ja": "その原文は現在の資料にはありません（資料が更新されました）。",
+    },
     "all_crafts": {"en": "All crafts", "ja": "すべての工芸"},
     "auto": {"en": "Auto (follow my messages)", "ja": "自動（メッセージの言語）"},
 }

@@ -117,6 +117,18 @@ async def _feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tu
         await with_retry(lambda: query.edit_message_reply_markup(reply_markup=markup))
 
 
+async def _original(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
+    """The original sentences behind an answer's translated quotes."""
+    s = services(context)
+    await acknowledge(update)
+    lang = _answer_lang(update, context)
+    answer = s.engine.originals(args[0].split(","), lang)
+    if answer is None:
+        await with_retry(lambda: context.bot.send_message(update.effective_chat.id, t("original_gone", lang)))
+        return
+    await send_answer(context.bot, update.effective_chat.id, answer, None)
+
+
 async def _example(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
     await acknowledge(update)
     try:
@@ -135,4 +147,5 @@ ROUTES = {
     "pin": _pin,
     "fb": _feedback,
     "ex": _example,
+    "orig": _original,
 }
