@@ -77,6 +77,21 @@ class Location(Strict):
     source: str = Field(min_length=1)
     confidence: Literal["high", "medium", "low"]
     basis: str | None = None  # why this confidence (e.g. "official access page gives the coordinates")
+    # What the point is: the place itself, or (when no page gives the building's position) the published
+    # representative point of its town block (町丁目) or, for a rural 番地-only address, of its 大字.
+    # Only "building" is sent as a map pin; the others order places by distance, shown as approximate.
+    precision: Literal["building", "block", "town"] = "building"
+    block: str | None = None  # the 町丁目 / 大字 whose point this is (block and town precision)
+
+    @property
+    def exact(self) -> bool:
+        return self.precision == "building"
+
+    @model_validator(mode="after")
+    def _block_named(self) -> Location:
+        if self.precision != "building" and not self.block:
+            raise ValueError(f"a {self.precision} point names its town block (block: …)")
+        return self
 
 
 class HandsOn(Strict):
@@ -91,6 +106,9 @@ class HandsOn(Strict):
 class Venue(Strict):
     id: str = Field(pattern=_ID_PATTERN)
     name: Text
+    # Other names people use for it: short forms, romaji, English variants (recognised in questions).
+    aliases_en: list[str] = []
+    aliases_ja: list[str] = []
     kinds: list[Literal["see", "buy", "learn", "try"]] = Field(min_length=1)
     crafts: list[str] = []
     area: Text
@@ -128,6 +146,8 @@ class KpiLink(Strict):
 class Program(Strict):
     id: str = Field(pattern=_ID_PATTERN)
     name: Text
+    aliases_en: list[str] = []
+    aliases_ja: list[str] = []
     audience: list[Literal["tourists", "students", "children", "artisans", "businesses", "citizens"]] = Field(
         min_length=1
     )
@@ -182,6 +202,8 @@ class DocumentMeta(Strict):
     id: str = Field(pattern=_ID_PATTERN)
     title_ja: str = Field(min_length=1)
     title_en: str = Field(min_length=1)
+    aliases_en: list[str] = []  # how people name it ("KOGEI plan", "the comprehensive strategy")
+    aliases_ja: list[str] = []
     language: Lang
     publisher_ja: str = Field(min_length=1)
     publisher_en: str = Field(min_length=1)

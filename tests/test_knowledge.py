@@ -79,3 +79,26 @@ def test_every_try_venue_describes_its_offer_and_crafts_resolve(knowledge):
         if "try" in venue.kinds:
             assert venue.hands_on is not None and venue.hands_on.sources
         assert all(c in knowledge.crafts for c in venue.crafts)
+
+
+def test_every_located_venue_is_within_reach_of_its_town_and_says_how_exact(knowledge):
+    """A coordinate carries its source, confidence and precision; a town-block point names its block,
+    and every Kanazawa venue's point lies in the city (a swapped latitude/longitude would not)."""
+    located = [v for v in knowledge.venues.values() if v.location]
+    assert len(located) >= 30
+    for venue in located:
+        point = venue.location
+        assert point.source and point.confidence and point.basis, venue.id
+        town = re.sub(r"[一二三四五六七八九十]+丁目$", "", point.block or "")  # 広坂一丁目 → 広坂 (広坂1-2-25)
+        assert point.exact or (town and town in (venue.address.ja or "")), venue.id
+        if "金沢市" in (venue.address.ja or ""):
+            assert 36.40 < point.latitude < 36.70 and 136.50 < point.longitude < 136.85, venue.id
+
+
+def test_a_block_point_without_its_block_is_refused():
+    from pydantic import ValidationError
+
+    from ingest.schema import Location
+
+    with pytest.raises(ValidationError, match="names its town block"):
+        Location(latitude=36.57, longitude=136.66, source="x", confidence="low", precision="block")
