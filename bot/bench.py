@@ -96,8 +96,9 @@ BENCH_QUESTIONS = [
 
 
 def bench_answers(settings: Settings, rounds: int = 5) -> int:
-    """Engine load time, per-question latency p50/p95 (after load), peak memory."""
-    from bot.engine import Engine
+    """Engine load time, per-question latency p50/p95 (after load), routing time, peak memory."""
+    from bot.core.engine import Engine
+    from bot.language import detect_language
 
     started = time.perf_counter()
     engine = Engine(settings)
@@ -113,12 +114,20 @@ def bench_answers(settings: Settings, rounds: int = 5) -> int:
             latencies.append(ms)
             if round_ == 0:
                 first.append(ms)
+    routing: list[float] = []  # entities + intent classifier on vectors already computed
+    for question in BENCH_QUESTIONS:
+        vectors = engine.retriever.embed(question)
+        t = time.perf_counter()
+        lang = detect_language(question)
+        engine.router.predict(vectors, engine.kit.recognizer.find(question, lang), lang)
+        routing.append((time.perf_counter() - t) * 1000)
 
     print(f"engine load: {load_s:.1f} s (models, index generation {engine.retriever.generation}, BM25)")
     print(f"questions: {len(latencies)} ({len(BENCH_QUESTIONS)} distinct x {rounds})")
     p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
     print(f"latency p50: {p50:.0f} ms   p95: {p95:.0f} ms   max: {max(latencies):.0f} ms")
     print(f"first-seen questions: p50 {percentile(first, 0.5):.0f} ms   p95 {percentile(first, 0.95):.0f} ms")
+    print(f"routing (entities + classifier): p50 {percentile(routing, 0.5):.1f} ms   max {max(routing):.1f} ms")
     print(f"peak memory (max RSS): {peak_rss_mb():.0f} MB")
     return 0
 
@@ -129,7 +138,7 @@ def bench_telegram(settings: Settings, chats: int = 200) -> int:
     The real bot (python-telegram-bot, long polling over HTTP) against the fake Bot API server of the
     test suite on 127.0.0.1; each chat sends one question at the same moment.
     """
-    from bot.engine import Engine
+    from bot.core.engine import Engine
     from bot.tg.app import build_application
     from bot.tg.settings import BotSettings
     from bot.tg.storage import BotStorage

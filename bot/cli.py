@@ -7,7 +7,6 @@ message with a non-zero exit code, never as a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 from ingest.loader import KnowledgeError
 from ingest.pipeline import ACTIONS, KINDS, IngestReport, run_ingest
 from ingest.schema import RECORD_KINDS
-from ingest.settings import PROJECT_ROOT, Settings
+from ingest.settings import PROJECT_ROOT
 from ingest.store import IndexMissing, IndexStore, ModelMismatch
 
 log = logging.getLogger("guide")
@@ -69,17 +68,23 @@ def _progress_bar():
     return update
 
 
-def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_ingest(args: argparse.Namespace, root) -> int:
+    settings = root.index
     report = run_ingest(settings, check_only=args.check, progress=None if args.quiet else _progress_bar())
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(format_report(report))
+    if not args.check and not args.no_fit:
+        from bot.commands import fit_router_for
+
+        print(fit_router_for(settings))
     return 0
 
 
-def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_sources(args: argparse.Namespace, root) -> int:
     from ingest.loader import load_knowledge
 
+    settings = root.index
     store = IndexStore(settings)
     try:
         gen = store.require_active()
@@ -117,57 +122,11 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.bench import bench_answers, bench_ingest, bench_telegram
-
-    if args.what == "ingest":
-        return bench_ingest(settings)
-    if args.what == "telegram":
-        return bench_telegram(settings)
-    return bench_answers(settings)
-
-
-def _engine(settings: Settings):
-    from bot.engine import Engine
-    from bot.llm import configured_llm
-
-    return Engine(settings, llm=configured_llm(settings))
-
-
-def print_answer(answer, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(answer.public(), ensure_ascii=False))
-        return
-    print(answer.answer)
-    if answer.sources:
-        print()
-        for s in answer.sources:
-            print(s.plain())
-    from bot.render import original_lines
-
-    for line in original_lines(answer):
-        print(line)
-
-
-def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    engine = _engine(settings)
-    if args.jsonl:
-        for line in sys.stdin:
-            question = line.strip()
-            if question:
-                print_answer(engine.ask(question, lang=args.lang), as_json=True)
-                sys.stdout.flush()
-        return 0
-    if not args.question:
-        print("error: give a question, or --jsonl to read questions from stdin", file=sys.stderr)
-        return 2
-    print_answer(engine.ask(" ".join(args.question), lang=args.lang), as_json=args.json)
-    return 0
-
-
-def cmd_translations(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_translations(args: argparse.Namespace, root) -> int:
     """sync: add entries for new units; status: what each translation serves; check FILE: one (part) file."""
     from ingest.loader import Problem, load_knowledge
+
+    settings = root.index
     from ingest.translations import TRANSLATIONS_DIR, sync_file, translation_status, validate_file
 
     if args.action == "sync":
@@ -201,8 +160,10 @@ def cmd_translations(args: argparse.Namespace, settings: Settings) -> int:
             for w in warnings:
                 print(f"warning: {w}")
             if result is not None:
-                print(f"{name}: valid ({len(result.texts)} translated, {len(result.covered)} covered by KPIs, "
-                      f"{len(result.untranslated)} untranslated, {len(result.stale)} stale)")
+                print(
+                    f"{name}: valid ({len(result.texts)} translated, {len(result.covered)} covered by KPIs, "
+                    f"{len(result.untranslated)} untranslated, {len(result.stale)} stale)"
+                )
             failed = failed or bool(problems)
         return 2 if failed else 0
     knowledge = load_knowledge(settings.knowledge_dir)
@@ -210,40 +171,16 @@ def cmd_translations(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.tg.app import main as serve
-
-    return serve()
-
-
-def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.console import chat
-
-    return chat(_engine(settings), lang=args.lang)
-
-
-def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.evaluation import run_qa, run_xling, split_files
-
-    engine = _engine(settings)
-    files = [Path(f) for f in args.files] or split_files(args.split)
-    print(f"QA files: {', '.join(f.name for f in files)}")
-    report = run_qa(engine, files)
-    print("\n".join(report.lines()))
-    xling = Path(args.xling)
-    if xling.exists():
-        print()
-        print("\n".join(run_xling(engine, xling)))
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
+    from bot import commands
+
     parser = argparse.ArgumentParser(prog="guide", description="Kanazawa craft guide: knowledge, index and bot.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("ingest", help="validate knowledge/ and update the index")
     p.add_argument("--check", action="store_true", help="validate only; write nothing")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-fit", action="store_true", help="do not fit the intent router afterwards")
     p.set_defaults(func=cmd_ingest)
     p = sub.add_parser("sources", help="what is indexed")
     p.set_defaults(func=cmd_sources)
@@ -251,27 +188,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "what", nargs="?", default="answers", choices=["answers", "ingest", "telegram"], help="which benchmark"
     )
-    p.set_defaults(func=cmd_bench)
+    p.set_defaults(func=commands.cmd_bench)
     p = sub.add_parser("ask", help="answer one question (or many with --jsonl)")
     p.add_argument("question", nargs="*", help="the question")
     p.add_argument("--lang", choices=["ja", "en"], help="answer in this language")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument("--jsonl", action="store_true", help="questions on stdin, one JSON answer per line")
-    p.set_defaults(func=cmd_ask)
+    p.add_argument("--conversation", help="keep a conversation across questions (the --jsonl default: one per line)")
+    p.set_defaults(func=commands.cmd_ask)
     p = sub.add_parser("translations", help="the documents' aligned translations: status, sync, check")
     p.add_argument("action", choices=["status", "sync", "check"], help="status (default), sync, check FILE…")
     p.add_argument("documents", nargs="*", help="sync: document ids (default all); check: translation files")
     p.add_argument("--partial", action="store_true", help="check: a part file (not every unit needs an entry)")
     p.set_defaults(func=cmd_translations)
     p = sub.add_parser("serve", help="run the Telegram bot (long polling; a webhook when WEBHOOK_URL is set)")
-    p.set_defaults(func=cmd_serve)
+    p.set_defaults(func=commands.cmd_serve)
     p = sub.add_parser("chat", help="a console chat with history (try the bot without Telegram)")
     p.add_argument("--lang", choices=["ja", "en"], help="answer in this language")
-    p.set_defaults(func=cmd_chat)
+    p.set_defaults(func=commands.cmd_chat)
     p = sub.add_parser("eval", help="QA-set accuracy and retrieval recall over the real index")
     p.add_argument("files", nargs="*", help="QA files (default: the --split)")
     p.add_argument(
-        "--split", choices=["dev", "heldout", "all"], default="dev",
+        "--split",
+        choices=["dev", "heldout", "all"],
+        default="dev",
         help="dev (default): the questions one may look at while building; heldout: run only to report",
     )
     p.add_argument(
@@ -279,7 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=str(PROJECT_ROOT.parent / "shared" / "reference" / "eval" / "xling_dev.json"),
         help="cross-lingual retrieval dev set (skipped when missing)",
     )
-    p.set_defaults(func=cmd_eval)
+    p.add_argument("--routing", action="store_true", help="also the routing table and the dialogue set")
+    p.set_defaults(func=commands.cmd_eval)
+    p = sub.add_parser("fit", help="fit the intent router on bot/data/intents.yaml for the active index")
+    p.set_defaults(func=commands.cmd_fit)
     return parser
 
 
@@ -287,7 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose)
     try:
-        return args.func(args, Settings())
+        from bot.settings import GuideSettings
+
+        return args.func(args, GuideSettings())
     except KnowledgeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

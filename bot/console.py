@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bot.engine import Engine
-from bot.render import original_lines
+from bot.core.engine import Engine
+from bot.core.types import DialogueState
+from bot.render.plain import original_lines
 
 HELP = "Commands: /lang ja | /lang en | /lang auto, /reset (forget the conversation), /quit"
 WELCOME = (
@@ -15,8 +16,8 @@ WELCOME = (
 
 
 def chat(engine: Engine, lang: str | None = None, stdin=sys.stdin, stdout=sys.stdout) -> int:
-    """Read questions line by line until end of input or /quit."""
-    conversation = "console"
+    """Read questions line by line until end of input or /quit; the conversation is kept between them."""
+    state = DialogueState()
     print(WELCOME, file=stdout)
     while True:
         print("\nyou> ", end="", file=stdout, flush=True)
@@ -33,7 +34,7 @@ def chat(engine: Engine, lang: str | None = None, stdin=sys.stdin, stdout=sys.st
             print(HELP, file=stdout)
             continue
         if text == "/reset":
-            engine.conversations.clear(conversation)
+            state = DialogueState()
             print("(conversation forgotten)", file=stdout)
             continue
         if text.startswith("/lang"):
@@ -41,9 +42,9 @@ def chat(engine: Engine, lang: str | None = None, stdin=sys.stdin, stdout=sys.st
             lang = None if choice == "auto" else choice if choice in ("ja", "en") else lang
             print(f"(answer language: {lang or 'auto'})", file=stdout)
             continue
-        answer = engine.ask(text, conversation_id=conversation, lang=lang)
+        answer, state = engine.ask(text, state, lang=lang)  # type: ignore[arg-type]
         print(f"\nguide> {answer.answer}", file=stdout)
         for s in answer.sources:
             print(f"  {s.plain()}", file=stdout)
-        for line in original_lines(answer):
-            print(line, file=stdout)
+        for line_ in original_lines(answer):
+            print(line_, file=stdout)

@@ -73,9 +73,7 @@ class DocumentTexts:
             if not text:
                 continue
             section = self.section(document, other, hit.lang)
-            original_section = (
-                self.section(document, other, unit_lang(self.knowledge, document)) if translated else ""
-            )
+            original_section = self.section(document, other, unit_lang(self.knowledge, document)) if translated else ""
             out.append(Candidate(text.strip(), section, other, other.text if translated else "", original_section))
         return out
 
@@ -98,8 +96,11 @@ class DocumentTexts:
             if unit_id.endswith(".*"):  # a whole list: the items under a heading, else its sub-headings
                 heading = f"{unit_id[:-2]}.0"
                 found = [u for u in units.values() if u.is_content and u.path_ids and u.path_ids[-1] == heading]
-                found = found or [u for u in units.values() if u.kind == "heading" and len(u.path_ids) >= 2
-                                  and u.path_ids[-2] == heading]
+                found = found or [
+                    u
+                    for u in units.values()
+                    if u.kind == "heading" and len(u.path_ids) >= 2 and u.path_ids[-2] == heading
+                ]
                 return (document, found) if found else None
             if unit_id in units:
                 return document, [units[unit_id]]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.engine import Engine
+from bot.core.engine import Engine
 from bot.models import Answer
 from bot.retrieval import interleave_languages
 
@@ -180,8 +180,8 @@ def run_qa(engine: Engine, paths: list[Path] | Path) -> QaReport:
     known = knowledge_numbers(engine.settings.knowledge_dir)
     report = QaReport()
     for item in items:
-        answer = engine.ask(item["question"])
-        hits = engine.last_decision.hits if engine.last_decision else []
+        answer, _ = engine.ask(item["question"])
+        hits = answer.hits
         problems = check_answer(item, answer)
         kpi_check = kpi_problems(item, answer, engine.knowledge)
         if kpi_check is not None:
@@ -194,7 +194,7 @@ def run_qa(engine: Engine, paths: list[Path] | Path) -> QaReport:
         if item["expect"] == "answer":
             tallies.append(report.answerable)
         cite = item.get("cite") or []
-        found = bool(cite) and any(h.record_id in cite or h.metadata.get("plan") in cite for h in hits[:5])
+        found = bool(cite) and any(set(h.split(":")[1:]) & set(cite) for h in hits[:5])
         for t in tallies:
             t.total += 1
             t.ok += not problems
@@ -238,8 +238,11 @@ def xling_recall(engine: Engine, path: Path, k: int = 5) -> XlingResults:
         relevant = [corpus[i] for i in q["relevant"]]
         vectors = {e.key: e.embed_queries([q["text"]])[0] for e in retriever.embedders}
         per_lang = {
-            lang: [h for h in retriever.search_language(q["text"], lang, vectors, ["document"], q["lang"])
-                   if not h.metadata.get("translation_of")]
+            lang: [
+                h
+                for h in retriever.search_language(q["text"], lang, vectors, ["document"], q["lang"])
+                if not h.metadata.get("translation_of")
+            ]
             for lang in ("ja", "en")
         }
         served = retriever.search(q["text"], q["lang"], k=k, kinds=["document"]).passages

@@ -181,8 +181,11 @@ def _list_evidence(top: list, documents: DocumentTexts, keywords: dict[str, set[
     heading = first.section.split(" > ")[-1]
     if not keywords.get(hit.lang, set()) & set(tokenize(heading, hit.lang)):
         return None
-    same = [c for (c, h, _), _ in top[1:] if c.unit is not None and h.record_id == hit.record_id
-            and c.unit.path_ids == first.unit.path_ids]
+    same = [
+        c
+        for (c, h, _), _ in top[1:]
+        if c.unit is not None and h.record_id == hit.record_id and c.unit.path_ids == first.unit.path_ids
+    ]
     if not same or len(documents.section_items(hit, first.unit)) < LIST_MIN_ITEMS:
         return None
     return first
@@ -237,8 +240,11 @@ def best_quotes(
             continue
         sentence = candidate.text[:MAX_SENTENCE]
         same_unit = candidate.unit is not None and any(
-            q.candidate and q.candidate.unit and q.candidate.unit.id == candidate.unit.id
-            and q.hit.record_id == hit.record_id for q in quotes
+            q.candidate
+            and q.candidate.unit
+            and q.candidate.unit.id == candidate.unit.id
+            and q.hit.record_id == hit.record_id
+            for q in quotes
         )
         if per_hit.get(hit.id, 0) >= 2 or same_unit or any(q.text == sentence for q in quotes):
             continue

@@ -86,20 +86,17 @@ class Glossary:
         self.ja_names = sorted(names.items(), key=lambda x: -len(x[0]))
 
     def _matches(self, text: str, lang: str) -> list[Entry]:
-        norm = _norm(text)
-        hits = []
-        for entry in self.entries:
-            terms = entry.en if lang == "en" else entry.ja
-            for term in terms:
-                t = _norm(term)
-                if lang == "en":
-                    if re.search(rf"(?<![a-z0-9]){re.escape(t)}(?![a-z0-9])", norm):
-                        hits.append(entry)
-                        break
-                elif t in norm:
-                    hits.append(entry)
-                    break
-        return hits
+        """Entries a text names, in entry order: whole words in English, substrings in Japanese (no regex
+        is compiled per question: one matcher per language, built once)."""
+        if not hasattr(self, "_matchers"):
+            from bot.core.lexicon import PhraseMatcher, Phrases
+
+            self._matchers = {
+                "en": PhraseMatcher({str(n): Phrases(en=e.en) for n, e in enumerate(self.entries)}),
+                "ja": PhraseMatcher({str(n): Phrases(ja=e.ja) for n, e in enumerate(self.entries)}),
+            }
+        found = {int(key) for key in self._matchers["en" if lang == "en" else "ja"].find(text)}
+        return [entry for n, entry in enumerate(self.entries) if n in found]
 
     def crafts_in(self, text: str) -> list[str]:
         """Craft ids a question names, in either language (most specific first)."""

@@ -17,7 +17,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.models import Answer
-from ingest.settings import PROJECT_ROOT, Settings
+from ingest.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
@@ -120,22 +120,24 @@ class LlmAnswerer:
         self.last_outcome = "generated"
         return answer.model_copy(update={"answer": reply, "generated": True})
 
-    def condense(self, previous_question: str, subject: str, question: str, lang: str) -> str | None:
-        """A standalone version of a follow-up, or None (then the heuristic resolution is used)."""
+    def choose_intent(self, question: str, candidates: list[str], lang: str) -> str | None:
+        """Break a tie between the router's best intents: one of ``candidates``, or None (the safe default)."""
         try:
-            prompt = load_prompt("condense", lang, self.prompts_dir).format(
-                previous_question=previous_question, subject=subject, question=question
+            prompt = load_prompt("route", lang, self.prompts_dir).format(
+                question=question, intents=", ".join(candidates)
             )
             reply = str(self.chat.invoke([("human", prompt)]).content).strip()
         except Exception as exc:
-            log.warning("LLM condense failed (%s)", type(exc).__name__)
+            log.warning("LLM routing failed (%s)", type(exc).__name__)
             return None
-        return reply.splitlines()[0][:300] if reply else None
+        words = reply.replace(",", " ").replace(".", " ").split()
+        choice = next((w for w in words if w in candidates), None)
+        return choice  # anything else than a candidate's name is ignored
 
 
-def configured_llm(settings: Settings | None = None) -> LlmAnswerer | None:
+def configured_llm(config: LlmSettings | None = None) -> LlmAnswerer | None:
     """The LLM when LLM_BASE_URL and LLM_MODEL are set; None otherwise (extractive only)."""
-    config = LlmSettings()
+    config = config or LlmSettings()
     if not (config.base_url and config.model):
         return None
     log.info("LLM answers enabled: model %s", config.model)

@@ -74,6 +74,7 @@ class Answer(BaseModel):
     subject: str = ""  # "kind:id" of the main record, for follow-ups
     evidence: list[str] = Field(default_factory=list)  # texts the answer may quote (for the number guard)
     generated: bool = False  # True when an LLM wrote the text (and passed the guard)
+    hits: list[str] = Field(default_factory=list, exclude=True)  # "kind:id" of the top evidence (for eval)
 
     def public(self) -> dict:
         """The documented JSON shape: question, language, kind, intent, reason, answer, blocks, sources, quotes."""

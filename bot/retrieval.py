@@ -115,9 +115,9 @@ class HybridRetriever:
                 matrix,
             )
             if not headings:
+                rows = list(zip(got["ids"], got["metadatas"], got["documents"], strict=True))
                 headings = {
-                    lang: [(i, dict(m), d) for i, m, d in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
-                           if m["kind"] == "heading" and m["lang"] == lang]
+                    lang: [(i, dict(m), d) for i, m, d in rows if m["kind"] == "heading" and m["lang"] == lang]
                     for lang in LANGS
                 }
             vectors[key], sentences[key] = {}, {}
@@ -141,8 +141,9 @@ class HybridRetriever:
             ids = [i for i, (_, m) in entries.items() if m["lang"] == lang]
             texts = [_keyword_text(entries[i][0], entries[i][1]) for i in ids]
             keyword[lang] = KeywordIndex(ids, texts, lang)
-        untranslated = {lang: {i for i, (_, m) in entries.items() if m["lang"] == lang and _untranslated(m)}
-                        for lang in LANGS}
+        untranslated = {
+            lang: {i for i, (_, m) in entries.items() if m["lang"] == lang and _untranslated(m)} for lang in LANGS
+        }
         with self._lock:  # one assignment each: a search in flight keeps the generation it started with
             self._state = (vectors, entries, keyword, sentences, untranslated)
             self._stored = stored

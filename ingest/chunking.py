@@ -143,9 +143,7 @@ class _Packer:
         if unit.path_ids == self.last_ids:
             return [unit]
         shared = 0
-        while (
-            shared < min(len(unit.path_ids), len(self.last_ids)) and unit.path_ids[shared] == self.last_ids[shared]
-        ):
+        while shared < min(len(unit.path_ids), len(self.last_ids)) and unit.path_ids[shared] == self.last_ids[shared]:
             shared += 1
         if not self.units:  # the chunk starts here: its own path is metadata, not text
             return [unit]

@@ -37,3 +37,24 @@ def western_year(label_as_printed: str) -> str | None:
     if suffix == "年度":
         return f"FY{western}"
     return str(western)
+
+
+def with_western_years(text: str) -> str:
+    """Era years followed by their Western year, for English readers: '令和2年3月' → '令和2年3月 (2020)'.
+
+    A year already followed by its Western reading ('令和2（2020）年度') is left as it is."""
+    from ingest.numbers import era_years
+
+    normal = unicodedata.normalize("NFKC", text)
+    source = text if len(text) == len(normal) else normal  # keep the printed characters where NFKC allows
+    out, last = [], 0
+    for _, end, year in era_years(normal):
+        tail = normal[end : end + 12]
+        if year in tail:
+            continue
+        stop = end
+        while stop < len(normal) and normal[stop] in "年度末月0123456789 ":
+            stop += 1
+        out.append(source[last:stop] + f" ({year})")
+        last = stop
+    return "".join(out) + source[last:]

@@ -387,8 +387,10 @@ def heading_passages(doc: KnowledgeDocument, knowledge: Knowledge) -> list[Passa
     other: Lang = "en" if meta.language == "ja" else "ja"
     translation = knowledge.translation(meta.id, other)
     out = []
-    for lang, texts, prefix in ((meta.language, None, meta.id), (other, translation.texts if translation else {},
-                                                                 f"{meta.id}.{other}")):
+    for lang, texts, prefix in (
+        (meta.language, None, meta.id),
+        (other, translation.texts if translation else {}, f"{meta.id}.{other}"),
+    ):
         if texts is not None and not texts:
             continue
         for unit in units.values():

@@ -139,8 +139,10 @@ def _coverage_problems(kpi_ids: list[str], unit: Unit, knowledge: Knowledge, doc
             continue
         squashed = _squash(re.sub(r"^.*?指標\s*[:：]|^・", "", line))
         if squashed and not any(squashed in name or name in squashed for name in names):
-            problems.append(f"the block line '{_preview(line)}' is not covered by any listed KPI: add it to "
-                            "directory/kpis.yaml and to covered_by, or translate the block")
+            problems.append(
+                f"the block line '{_preview(line)}' is not covered by any listed KPI: add it to "
+                "directory/kpis.yaml and to covered_by, or translate the block"
+            )
     return problems
 
 
@@ -206,8 +208,13 @@ def validate_translation(
     start = len(problems)
     if expected and (parsed.document, parsed.language) != (expected["doc"], expected["lang"]):
         problems.append(
-            Problem(file, f"the file name says {expected['doc']}.{expected['lang']} but it holds "
-                    f"{parsed.document}.{parsed.language}", None, "document")
+            Problem(
+                file,
+                f"the file name says {expected['doc']}.{expected['lang']} but it holds "
+                f"{parsed.document}.{parsed.language}",
+                None,
+                "document",
+            )
         )
         return None
     doc = knowledge.documents.get(parsed.document)
@@ -229,20 +236,36 @@ def validate_translation(
         unit = units.get(entry.id)
         if unit is None:
             problems.append(
-                Problem(file, f"no such unit in {doc.path} (dangling id): the original was removed or moved; "
-                        "run `guide translations sync` to re-align by hash", entry.id, f"{where}.id")
+                Problem(
+                    file,
+                    f"no such unit in {doc.path} (dangling id): the original was removed or moved; "
+                    "run `guide translations sync` to re-align by hash",
+                    entry.id,
+                    f"{where}.id",
+                )
             )
             continue
         if entry.src is not None and text_hash(entry.src) != entry.hash:
-            problems.append(Problem(file, "'src' does not match 'hash' (src is the original the hash was made from)",
-                                    entry.id, f"{where}.src"))
+            problems.append(
+                Problem(
+                    file,
+                    "'src' does not match 'hash' (src is the original the hash was made from)",
+                    entry.id,
+                    f"{where}.src",
+                )
+            )
             continue
         if entry.hash != unit.hash:
             old = f" (translated from '{_preview(entry.src)}')" if entry.src else ""
             warnings.append(
-                Problem(file, f"stale: the original changed since it was translated{old}; it now reads "
-                        f"'{_preview(unit.text)}'. Served in {doc.meta.language} until fixed: update 'text' "
-                        f"(and 'src'), then set hash: {unit.hash}", entry.id, f"{where}.hash")
+                Problem(
+                    file,
+                    f"stale: the original changed since it was translated{old}; it now reads "
+                    f"'{_preview(unit.text)}'. Served in {doc.meta.language} until fixed: update 'text' "
+                    f"(and 'src'), then set hash: {unit.hash}",
+                    entry.id,
+                    f"{where}.hash",
+                )
             )
             translation.stale.append(entry.id)
             continue
@@ -261,14 +284,21 @@ def validate_translation(
         for unit_id, unit in units.items():
             if unit_id not in seen:
                 problems.append(
-                    Problem(file, f"unit {unit_id} ({unit.kind} '{_preview(unit.text)}') has no entry: run "
-                            "`guide translations sync` to add it (untranslated until its text is written)", unit_id)
+                    Problem(
+                        file,
+                        f"unit {unit_id} ({unit.kind} '{_preview(unit.text)}') has no entry: run "
+                        "`guide translations sync` to add it (untranslated until its text is written)",
+                        unit_id,
+                    )
                 )
     if translation.untranslated and not partial:
         warnings.append(
-            Problem(file, f"{len(translation.untranslated)} unit(s) not translated yet (served in "
-                    f"{doc.meta.language}): {', '.join(translation.untranslated[:5])}"
-                    + ("…" if len(translation.untranslated) > 5 else ""))
+            Problem(
+                file,
+                f"{len(translation.untranslated)} unit(s) not translated yet (served in "
+                f"{doc.meta.language}): {', '.join(translation.untranslated[:5])}"
+                + ("…" if len(translation.untranslated) > 5 else ""),
+            )
         )
     return translation if len(problems) == start else None
 
@@ -288,7 +318,7 @@ _Dumper.add_representer(str, _str)
 HEADER = (
     "# {label}\n"
     "# {title}: {what}, aligned unit by unit with knowledge/documents/{doc}.md.\n"
-    "# Format and rules: knowledge/README.md (\"translations/\"). `guide ingest --check` validates this file;\n"
+    '# Format and rules: knowledge/README.md ("translations/"). `guide ingest --check` validates this file;\n'
     "# `guide translations sync` adds entries for new units (text: null = not translated yet).\n"
 )
 

@@ -201,9 +201,11 @@ _URL = re.compile(r"https?://\S+")
 def quotable(unit: Unit, text: str) -> list[tuple[str, str]]:
     """(key suffix, text) of each piece of a unit that can be quoted: a table block line by line, any
     other unit whole; pieces too short to state anything are left out."""
-    pieces = [(f":{n}", line.strip()) for n, line in enumerate(text.splitlines())] if unit.kind == "table" else [
-        ("", text.strip())
-    ]
+    pieces = (
+        [(f":{n}", line.strip()) for n, line in enumerate(text.splitlines())]
+        if unit.kind == "table"
+        else [("", text.strip())]
+    )
     return [(k, t) for k, t in pieces if len(_URL.sub("", t).strip()) >= MIN_QUOTABLE and not t.endswith((":", "："))]
 
 

@@ -99,6 +99,14 @@ def full_index(tmp_path_factory, embedders) -> tuple[Settings, IngestReport]:
     return settings, report
 
 
+@pytest.fixture(scope="session")
+def engine(full_index):
+    """The answering engine over the full index (its intent router is fitted once, with the index)."""
+    from bot.core.engine import Engine
+
+    return Engine(full_index[0])
+
+
 @pytest.fixture()
 def small_knowledge(tmp_path) -> Path:
     return build_small_knowledge(tmp_path / "knowledge")

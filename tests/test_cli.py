@@ -9,6 +9,7 @@ import numpy as np
 from bot.cli import main as guide
 from ingest.e5_bundle import BUNDLE_NAME
 from ingest.embedders import load_embedders
+from ingest.loader import load_knowledge
 from tests.conftest import MODELS_DIR, make_settings
 
 
@@ -72,3 +73,31 @@ def test_embedding_model_may_name_any_sentence_transformers_path(tmp_path, embed
     bundled = next(e for e in embedders if e.key == "dense")
     text = ["金沢箔の体験"]
     assert np.allclose(configured.embed_queries(text), bundled.embed_queries(text), atol=1e-5)
+
+
+def test_ask_jsonl_answers_every_line_and_keeps_conversations(monkeypatch, capsys, full_index, tmp_path):
+    import json
+
+    settings, _ = full_index
+    _env(monkeypatch, settings)
+    lines = [
+        json.dumps({"q": "What is Kutani ware?", "conversation": "a"}),
+        json.dumps({"q": "where can I buy it?", "conversation": "a"}),
+        "where can I buy it?",  # a line of its own: no conversation, nothing to refer to
+        "",
+        '{"q": broken json',
+    ]
+    stdin = tmp_path / "in.jsonl"
+    stdin.write_bytes(("\n".join(lines) + "\n").encode() + b"\xff\xfe\n")
+    with stdin.open() as handle:
+        monkeypatch.setattr("sys.stdin", handle)
+        assert guide(["ask", "--jsonl"]) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(out) == len(lines) + 1  # one answer per line, the undecodable one too
+    assert {"question", "language", "kind", "intent", "reason", "answer", "blocks", "sources"} <= set(out[0])
+    assert out[0]["intent"] == "craft_info" and out[1]["intent"] == "find_places"
+    assert any(b["type"] == "venues" for b in out[1]["blocks"])
+    shown = [{i["venue_id"] for b in o["blocks"] if b["type"] == "venues" for i in b["items"]} for o in out[1:3]]
+    kutani = {v.id for v in load_knowledge(settings.knowledge_dir).venues.values() if "kutani_yaki" in v.crafts}
+    assert shown[0] and shown[0] <= kutani and not (shown[1] and shown[1] <= kutani)  # line 3: nothing inherited
+    assert out[3]["reason"] == "empty"

@@ -12,7 +12,8 @@ import socket
 
 import pytest
 
-from bot.engine import Engine
+from bot.core.engine import Engine
+from bot.core.types import DialogueState
 from bot.llm import LlmAnswerer, LlmSettings, configured_llm, guard
 from bot.models import Answer, SourceRef
 
@@ -70,13 +71,14 @@ def _llm(base_url: str, timeout: float = 60.0) -> LlmAnswerer:
     return LlmAnswerer(LlmSettings(LLM_BASE_URL=base_url, LLM_MODEL="smollm2", LLM_TIMEOUT=timeout, LLM_MAX_TOKENS=120))
 
 
-def test_answers_through_a_real_openai_compatible_server(llm_server, full_index):
+def test_answers_through_a_real_openai_compatible_server(llm_server, full_index, engine):
     settings, _ = full_index
     llm = _llm(f"{llm_server}/v1")
-    engine = Engine(settings, llm=llm)
-    extractive = Engine(settings).ask("What is Kaga Yuzen?")
-    answer = engine.ask("What is Kaga Yuzen?")
+    with_llm = Engine(settings, retriever=engine.retriever, llm=llm)
+    extractive, _ = engine.ask("What is Kaga Yuzen?", DialogueState())
+    answer, _ = with_llm.ask("What is Kaga Yuzen?", DialogueState())
     assert llm.last_outcome == "generated" or llm.last_outcome.startswith("guard:"), llm.last_outcome
+    assert answer.intent == extractive.intent and answer.reason == extractive.reason
     if answer.generated:
         assert guard(answer.answer, llm.context(extractive), len(extractive.sources)) is None
     else:
@@ -84,19 +86,33 @@ def test_answers_through_a_real_openai_compatible_server(llm_server, full_index)
     assert answer.sources == extractive.sources
 
 
-def test_condense_follow_up_uses_the_server(llm_server):
+def test_llm_breaks_a_routing_tie_only_with_a_candidate(llm_server):
     llm = _llm(f"{llm_server}/v1")
-    standalone = llm.condense("What is Kutani ware?", "九谷焼, Kutani ware", "Where can I try it?", "en")
-    assert standalone and isinstance(standalone, str)
+    candidates = ["craft_info", "find_places", "document_fact"]
+    choice = llm.choose_intent("gold leaf?", candidates, "en")
+    assert choice is None or choice in candidates
 
 
-def test_server_down_falls_back_to_the_extractive_answer(full_index):
+def test_server_down_falls_back_to_the_extractive_answer(full_index, engine):
     settings, _ = full_index
     llm = _llm(f"http://127.0.0.1:{_free_port()}/v1", timeout=3)
-    engine = Engine(settings, llm=llm)
-    answer = engine.ask("What is Kaga Yuzen?")
+    with_llm = Engine(settings, retriever=engine.retriever, llm=llm)
+    answer, _ = with_llm.ask("What is Kaga Yuzen?", DialogueState())
     assert llm.last_outcome.startswith("error:")
-    assert not answer.generated and "[1]" in answer.answer
+    assert not answer.generated and answer.kind == "answer" and answer.sources
+    assert llm.choose_intent("gold leaf?", ["craft_info"], "en") is None  # routing falls back too
+
+
+def test_the_bot_passes_the_configured_llm_to_its_engine(full_index):
+    from bot.tg.app import build_application
+    from bot.tg.services import KEY
+    from bot.tg.settings import BotSettings
+
+    settings, _ = full_index
+    llm = _llm(f"http://127.0.0.1:{_free_port()}/v1", timeout=1)
+    bot_settings = BotSettings(_env_file=None, TELEGRAM_BOT_TOKEN="1:T", TELEGRAM_BASE_URL="http://127.0.0.1:9")
+    application = build_application(bot_settings, settings, llm=llm)  # models come from the process cache
+    assert application.bot_data[KEY].engine.llm is llm
 
 
 def test_api_key_never_appears_in_logs_or_answers(caplog):

@@ -12,7 +12,6 @@ import httpx
 import pytest
 from telegram.ext import CommandHandler
 
-from bot.engine import Engine
 from bot.tg.app import RedactingFormatter, build_application, main, run_webhook
 from bot.tg.callbacks import Callback
 from bot.tg.settings import BotSettings
@@ -21,11 +20,6 @@ from tests.fake_telegram import BOT_USERNAME, BotRunner, FakeBotApi
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnop"
 ADMIN = 424242
-
-
-@pytest.fixture(scope="module")
-def engine(full_index):
-    return Engine(full_index[0])
 
 
 @pytest.fixture()
@@ -124,14 +118,40 @@ def test_lang_switching_fixes_the_answer_language(fake, bot):
 
 
 def test_venue_pin_sends_a_telegram_venue_or_a_map_link(fake, bot, engine):
-    with_coordinates = next(v for v in engine.knowledge.venues.values() if v.location)
+    with_coordinates = next(v for v in engine.knowledge.venues.values() if v.location and v.location.exact)
     fake.press(5, f"pin:{with_coordinates.id}")
     venue = fake.wait_for(lambda: fake.sent("sendVenue", 5))[0]
     assert float(venue.params["latitude"]) == with_coordinates.location.latitude
-    without = next(v for v in engine.knowledge.venues.values() if not v.location and v.address.ja)
+    without = next(v for v in engine.knowledge.venues.values() if v.location and not v.location.exact)
     fake.press(5, f"pin:{without.id}")
     link = _reply(fake, 5, "google.com/maps/search")
     assert without.address.ja in link.params["text"]
+
+
+def test_a_follow_up_keeps_the_conversation_across_messages(fake, bot, engine):
+    fake.message(40, "What is Kutani ware?")
+    _reply(fake, 40, "Kutani")
+    fake.message(40, "where can I buy it?")
+    places = _reply(fake, 40, "Places to buy")
+    kutani = {v.id for v in engine.knowledge.venues.values() if "kutani_yaki" in v.crafts}
+    data = [b.get("callback_data", "") for b in _buttons(places)]
+    pins = {d.split(":", 1)[1] for d in data if d.startswith("pin:")}
+    assert pins and pins <= kutani  # the craft came from the first message, kept by the bot's storage
+    details = next(d for d in data if d.startswith("venue:"))
+    fake.press(40, details)
+    card = _reply(fake, 40, "Sources")
+    venue = engine.knowledge.venues[details.split(":", 1)[1]]
+    assert venue.name.en.split(" (")[0] in card.params["text"]
+
+
+def test_a_shared_location_orders_places_by_distance(fake, bot, engine):
+    kenrokuen = engine.knowledge.landmarks["kenrokuen"].location
+    fake.message(41, None, location={"latitude": kenrokuen.latitude, "longitude": kenrokuen.longitude})
+    nearest = _reply(fake, 41, "your location")
+    assert " m" in nearest.params["text"] and "your_location" not in nearest.params["text"]
+    fake.message(41, "Where can I try gold leaf?")
+    places = _reply(fake, 41, "Places to try")
+    assert " km" in places.params["text"] or " m)" in places.params["text"]
 
 
 def test_craft_button_opens_the_craft_card(fake, bot):

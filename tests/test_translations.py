@@ -147,8 +147,11 @@ def test_a_stale_unit_is_reported_and_served_in_the_original(small_settings, emb
     report = run_ingest(small_settings, embedders=embedders)  # a warning, not an error: ingest goes on
     assert report.generation is not None and any("stale" in str(w) for w in report.warnings)
     passages = {p.id: p for p in all_passages(knowledge)}
-    original = next(p for p in passages.values() if p.kind == "document" and unit.id in str(p.extra["units"])
-                    and not p.extra.get("translation_of"))
+    original = next(
+        p
+        for p in passages.values()
+        if p.kind == "document" and unit.id in str(p.extra["units"]) and not p.extra.get("translation_of")
+    )
     assert original.extra["translated"] is False  # searched across languages again, with its sentences
     assert any(p.kind == "sentence" and p.extra["parent"] == original.id for p in passages.values())
     translated = next(p for p in passages.values() if p.extra.get("translation_of") == original.id)

@@ -44,6 +44,7 @@ class VenueItem(BaseModel):
     website: str = ""
     map_url: str = ""
     distance_m: int | None = None
+    distance_approx: bool = False  # measured from the town block's point, not the building's
     confidence: str = ""
     cite: int = 0
 

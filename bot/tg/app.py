@@ -27,8 +27,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.engine import Engine
-from bot.llm import LlmSettings
+from bot.core.engine import Engine
+from bot.llm import configured_llm
+from bot.settings import GuideSettings
 from bot.tg.handlers import admin, buttons, commands, questions
 from bot.tg.handlers.errors import on_error
 from bot.tg.limits import RateLimiter
@@ -102,9 +103,13 @@ async def register_commands(application: Application) -> None:
 
 
 def build_application(
-    bot_settings: BotSettings, settings: Settings, engine: Engine | None = None, storage: BotStorage | None = None
+    bot_settings: BotSettings,
+    settings: Settings,
+    engine: Engine | None = None,
+    storage: BotStorage | None = None,
+    llm=None,
 ) -> Application:
-    """The Application with every handler; the engine is loaded here once (about ten seconds)."""
+    """The Application with every handler; the engine (with the configured LLM, if any) is loaded here once."""
     builder = (
         ApplicationBuilder()
         .token(bot_settings.token_value())
@@ -117,7 +122,7 @@ def build_application(
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
     application = builder.build()
     application.bot_data[KEY] = Services(
-        engine=engine or Engine(settings),
+        engine=engine or Engine(settings, llm=llm),
         storage=storage or BotStorage(settings.data_dir / "bot.sqlite3"),
         bot_settings=bot_settings,
         settings=settings,
@@ -141,6 +146,7 @@ def build_application(
         MessageHandler(only_new & filters.COMMAND & filters.ChatType.PRIVATE, commands.unknown_command)
     )  # in groups, other bots' commands are not ours to answer
     application.add_handler(MessageHandler(only_new & filters.TEXT, questions.on_text))
+    application.add_handler(MessageHandler(only_new & filters.LOCATION, questions.on_location))
     application.add_handler(MessageHandler(only_new & ~filters.TEXT, questions.on_other))
     application.add_error_handler(on_error)
     return application
@@ -199,9 +205,11 @@ async def verify_token(bot_settings: BotSettings) -> None:
         await bot.get_me()
 
 
-def main() -> int:
-    """`guide serve`: long polling by default, a webhook when WEBHOOK_URL is set."""
-    bot_settings = BotSettings()
+def main(settings: GuideSettings | None = None) -> int:
+    """`guide serve`: long polling by default, a webhook when WEBHOOK_URL is set; answers through the
+    configured LLM (LLM_BASE_URL, LLM_MODEL) when there is one."""
+    settings = settings or GuideSettings()  # read once, here: `guide serve` passes the one it read
+    bot_settings = settings.telegram
     if not bot_settings.token:
         print(NO_TOKEN)
         return 2
@@ -209,11 +217,11 @@ def main() -> int:
     if bot_settings.webhook_url and not secret:
         print("WEBHOOK_SECRET must be set with WEBHOOK_URL (Telegram sends it back; other callers are refused).")
         return 2
-    llm_key = LlmSettings().api_key
+    llm_key = settings.llm.api_key
     setup_logging([bot_settings.token_value(), secret, llm_key or ""])
     try:
         asyncio.run(verify_token(bot_settings))  # fail fast, before loading the models
-        application = build_application(bot_settings, Settings())
+        application = build_application(bot_settings, settings.index, llm=configured_llm(settings.llm))
         if not bot_settings.webhook_url:
             application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
             return 0

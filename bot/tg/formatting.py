@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-import html
 import re
-
-from bot.models import Answer
-from bot.tg.texts import t
 
 TELEGRAM_LIMIT = 4096
 CHUNK_LIMIT = 3900  # room for tags added around escaped text
 _SENTENCE_END = re.compile(r"(?<=[。！？])|(?<=[.!?])\s+")
 
 
-def source_lines(answer: Answer) -> list[str]:
-    lines = []
-    for s in answer.sources:
-        title = " > ".join(x for x in (s.title, s.section.split(" > ")[-1] if s.section else "") if x)
-        label = html.escape(title, quote=False)
-        line = f'[{s.n}] <a href="{html.escape(s.url, quote=True)}">{label}</a>' if s.url else f"[{s.n}] {label}"
-        if s.translation_label:
-            original = " > ".join(
-                x for x in (s.original_title, s.original_section.split(" > ")[-1] if s.original_section else "") if x
-            )
-            line += f" <i>({html.escape(original, quote=False)}; {html.escape(s.translation_label, quote=False)})</i>"
-        lines.append(line)
-    return lines
-
-
-def answer_html(answer: Answer) -> str:
-    body = html.escape(answer.answer, quote=False)
-    if answer.sources:
-        body += f"\n\n<b>{t('sources_label', answer.language)}</b>\n" + "\n".join(source_lines(answer))
-    return body
+from bot.render.telegram import answer_html, source_lines  # noqa: E402,F401 - the channel's renderer
 
 
 def split_message(text: str, limit: int = CHUNK_LIMIT) -> list[str]:

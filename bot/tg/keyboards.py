@@ -51,7 +51,9 @@ def answer_keyboard(answer: Answer, question_id: int | None) -> InlineKeyboardMa
     """📍 and 🌐 for each place the answer names, 原文 / original for translated quotes, then 👍 / 👎."""
     rows: list[list[InlineKeyboardButton]] = []
     for place in answer.places[:MAX_PLACE_ROWS]:
-        row = [_button(f"📍 {place.name[:40]}", Callback("pin", (place.venue_id,)))]
+        row = [_button(f"📍 {place.name[:36]}", Callback("pin", (place.venue_id,)))]
+        if len(answer.places) > 1:  # a list: the details of each place behind a button
+            row.append(_button("ℹ️", Callback("venue", (place.venue_id,))))
         if place.website:
             row.append(InlineKeyboardButton("🌐", url=place.website))
         rows.append(row)

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.engine import Engine
+from bot.core.engine import Engine
 from bot.tg.limits import RateLimiter
 from bot.tg.settings import BotSettings
 from bot.tg.storage import BotStorage

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.core.types import DialogueState
 from bot.models import Answer
 
 
@@ -55,6 +56,11 @@ class BotStorage:
                     chat_id INTEGER PRIMARY KEY,
                     lang TEXT
                 );
+                CREATE TABLE IF NOT EXISTS conversations (
+                    chat_id INTEGER PRIMARY KEY,
+                    state TEXT NOT NULL,
+                    updated REAL NOT NULL
+                );
                 """
             )
 
@@ -75,6 +81,26 @@ class BotStorage:
                 (chat_id, lang),
             )
 
+    # ---------------------------------------------------------------- conversation state
+    def load_state(self, chat_id: int) -> DialogueState:
+        """The chat's dialogue state (recent turns and their slots); a fresh one when there is none."""
+        with self._lock:
+            row = self._db.execute("SELECT state FROM conversations WHERE chat_id = ?", (chat_id,)).fetchone()
+        if row is None:
+            return DialogueState()
+        try:
+            return DialogueState.model_validate_json(row[0])
+        except ValueError:  # written by an older version: start the conversation afresh
+            return DialogueState()
+
+    def save_state(self, chat_id: int, state: DialogueState) -> None:
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT INTO conversations (chat_id, state, updated) VALUES (?, ?, ?) "
+                "ON CONFLICT(chat_id) DO UPDATE SET state = excluded.state, updated = excluded.updated",
+                (chat_id, state.model_dump_json(), time.time()),
+            )
+
     # ---------------------------------------------------------------- questions and feedback
     def log_answer(self, chat_id: int, answer: Answer) -> int:
         sources = json.dumps([s.model_dump() for s in answer.sources], ensure_ascii=False)
@@ -90,7 +116,7 @@ class BotStorage:
                     answer.question,
                     answer.answer,
                     sources,
-                    answer.subject,
+                    answer.intent,
                 ),
             )
         return int(cur.lastrowid)

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.render import map_url
+from bot.core.kit import map_url
 from bot.tg.callbacks import Callback
 from bot.tg.handlers.questions import answer_question
 from bot.tg.keyboards import without_feedback
@@ -79,7 +79,7 @@ async def _try(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[s
 
 
 async def _pin(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
-    """A Telegram venue when coordinates are known; otherwise a map search for the address."""
+    """A Telegram venue when the building's coordinates are known; otherwise a map search for the address."""
     s = services(context)
     venue = s.engine.knowledge.venues.get(args[0])
     await acknowledge(update)
@@ -88,14 +88,15 @@ async def _pin(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[s
     lang = _answer_lang(update, context)
     chat_id = update.effective_chat.id
     address = venue.address.ja or venue.address.en or ""
-    if venue.location:
+    if venue.location and venue.location.exact:
         await with_retry(
             lambda: context.bot.send_venue(
                 chat_id, venue.location.latitude, venue.location.longitude, venue.name.get(lang)[:64], address or "-"
             )
         )
     elif address:
-        text = f"{t('no_coordinates', lang)}\n{venue.name.get(lang)}\n{address}\n{map_url(venue)}"
+        key = "approx_coordinates" if venue.location else "no_coordinates"
+        text = f"{t(key, lang)}\n{venue.name.get(lang)}\n{address}\n{map_url(venue)}"
         await with_retry(lambda: context.bot.send_message(chat_id, text))
     else:
         await with_retry(lambda: context.bot.send_message(chat_id, t("no_address", lang)))

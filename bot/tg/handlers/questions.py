@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.constants import ChatAction, ChatType
 from telegram.ext import ContextTypes
 
-from bot.engine import MAX_QUESTION_CHARS
+from bot.core.engine import MAX_QUESTION_CHARS
 from bot.tg.sending import send_answer, with_retry
 from bot.tg.services import chat_lang, services, ui_lang
 from bot.tg.texts import t
@@ -30,7 +30,11 @@ def addressed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | 
 
 
 async def answer_question(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, reply: bool = True
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    question: str,
+    reply: bool = True,
+    location: tuple[float, float] | None = None,
 ) -> None:
     """Ask the engine (off the event loop) and send the answer with its sources and buttons."""
     s = services(context)
@@ -41,7 +45,9 @@ async def answer_question(
         return
     await with_retry(lambda: context.bot.send_chat_action(chat_id, ChatAction.TYPING))
     fixed = chat_lang(update, context)
-    answer = await s.run(s.engine.ask, question, conversation_id=str(chat_id), lang=fixed)
+    state = await s.run(s.storage.load_state, chat_id)
+    answer, state = await s.run(s.engine.ask, question, state, lang=fixed, location=location)
+    await s.run(s.storage.save_state, chat_id, state)
     question_id = await s.run(s.storage.log_answer, chat_id, answer)
     if len(question.strip()) > MAX_QUESTION_CHARS:
         await with_retry(lambda: context.bot.send_message(chat_id, t("truncated", answer.language)))
@@ -55,6 +61,14 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if question is None:
         return
     await answer_question(update, context, question)
+
+
+async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A shared location: the nearest venues (for the craft or activity the chat was about, if any)."""
+    point = update.effective_message.location
+    if point is None:
+        return
+    await answer_question(update, context, "", location=(point.latitude, point.longitude))
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,0 +1,169 @@
+"""Dialogue state by slots: a follow-up inherits the slots it lacks; a question that names a new thing
+starts a new topic.
+
+Each intent's handler needs certain slots (a venue for venue_info, an indicator for kpi_value…). When
+the question gives none, they come from the most recent turn that had them: "Do I need to book?"
+after a venue takes that venue, 「その基準値は？」 after an indicator takes the indicator, "where can i
+buy some?" after Kutani ware takes the craft. A question made only of names and follow-up words
+("What about Ohi ware?", 「じゃあ大樋焼は？」) keeps the previous intent and its frame (activity, place)
+and changes only what it names. No length thresholds: what counts is which slots a question fills.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from bot.core.lexicon import PhraseMatcher, load_lexicon, normalise, words
+from bot.core.types import DialogueState, Intent, Slots, TurnState
+from ingest.keywords import tokenize
+from ingest.loader import Knowledge
+
+# What a handler needs (any of) and what a follow-up may take from earlier turns when it lacks it.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "find_places": ("crafts", "activity", "landmarks", "areas"),
+    "craft_info": ("crafts",),
+    "venue_info": ("venues",),
+    "program_info": ("programs",),
+    "kpi_value": ("indicators",),
+    "plan_kpis": ("plans",),
+    "plan_info": ("plans",),
+    "document_list": (),
+    "document_fact": (),
+}
+INHERITS: dict[str, tuple[str, ...]] = {
+    "find_places": ("crafts", "activity", "landmarks", "areas"),
+    "craft_info": ("crafts",),
+    "venue_info": ("venues",),
+    "program_info": ("programs",),
+    "kpi_value": ("indicators", "plans"),
+    "plan_kpis": ("plans",),
+    "plan_info": ("plans",),
+    "document_list": ("plans",),
+    "document_fact": ("plans",),
+}
+LOOKBACK = 3  # turns a slot is remembered for
+BARE_MARGIN = 0.6  # a bare question keeps the last intent unless the router is this sure of its own
+REFER_MARGIN = 0.3  # a question that points back overrides a subject-less intent the router is less sure of
+
+
+class Dialogue:
+    """Resolves a question's intent and slots against the conversation so far."""
+
+    def __init__(self, knowledge: Knowledge):
+        self.knowledge = knowledge
+        lexicon = load_lexicon()
+        fillers = lexicon.followup_words
+        self._en_fillers = set(fillers.en)
+        self._ja_fillers = sorted(fillers.ja, key=len, reverse=True)
+        self._references = PhraseMatcher({"back": lexicon.references})
+
+    def resolve(
+        self, text: str, lang: str, entities: Slots, intent: Intent, state: DialogueState
+    ) -> tuple[Intent, Slots]:
+        last = state.last()
+        if last is None or intent.name not in NEEDS:
+            return intent, entities  # a first question, a language change, an off-topic one
+        if last.intent in NEEDS and intent.margin < BARE_MARGIN and self.is_bare(text, lang, entities):
+            # "What about Ohi ware?": the previous question again, about what this one names.
+            intent = Intent(last.intent, intent.score, intent.margin, "dialogue", intent.alternatives)
+            return intent, self._keep_frame(entities, last)
+        refers = last.intent in NEEDS and not entities.names_a_subject() and self._references.find(text)
+        unsure = not NEEDS.get(intent.name) and intent.margin < REFER_MARGIN
+        if refers and (not self._takes(intent, last) or unsure):
+            # "Is it free?", "can i do the painting there?": about the last subject, unless the router's
+            # intent can take that subject too ("Do I need to book?" after a list of places).
+            intent = Intent(last.intent, intent.score, intent.margin, "dialogue", intent.alternatives)
+        return intent, self._fill(intent.name, entities, state)
+
+    @staticmethod
+    def _takes(intent: Intent, last: TurnState) -> bool:
+        """The intent can answer about what the last turn was about (its subject, or the places it showed)."""
+        have = set(last.slots.subjects()) | ({"venues"} if last.places else set())
+        if last.slots.programs:  # a programme's indicators are its figures
+            have.add("indicators")
+        needs = set(NEEDS.get(intent.name, ())) & {"crafts", "venues", "programs", "plans", "indicators"}
+        return not needs or bool(needs & have)
+
+    def _fill(self, intent: str, entities: Slots, state: DialogueState) -> Slots:
+        needs = NEEDS.get(intent, ())
+        if intent == "find_places":
+            if entities.crafts or entities.venues:
+                return entities  # a new craft (or a venue) is a new topic
+            return self._inherit(entities, state, INHERITS[intent])
+        if needs and any(getattr(entities, n) for n in needs):
+            return entities  # it names what it is about: a new topic
+        slots = self._inherit(entities, state, INHERITS.get(intent, ()))
+        if intent == "kpi_value" and not slots.indicators:  # "how many people use it?" after a programme
+            programs = next((t.slots.programs for t in reversed(state.turns[-LOOKBACK:]) if t.slots.programs), [])
+            related = [
+                link.kpi
+                for p in programs
+                if p in self.knowledge.programs
+                for link in self.knowledge.programs[p].related_kpis
+                if link.kpi in self.knowledge.kpis
+            ]
+            slots = slots.model_copy(update={"indicators": related[:3]})
+        if intent == "venue_info" and not slots.venues:
+            shown = next((t.places for t in reversed(state.turns[-LOOKBACK:]) if t.places), [])
+            slots = slots.model_copy(update={"venues": shown[:5]})
+        return slots
+
+    def _inherit(self, entities: Slots, state: DialogueState, fields: tuple[str, ...]) -> Slots:
+        slots = entities
+        for turn in reversed(state.turns[-LOOKBACK:]):
+            slots = slots.merged(turn.slots, fields)
+            if turn.slots.names_a_subject():
+                break  # slots never reach past the last topic
+        return slots
+
+    def _keep_frame(self, entities: Slots, last: TurnState) -> Slots:
+        """The previous frame (activity, places, plan, role) with what this question names instead. A plan
+        alone is no new topic for an indicator (「SDGs未来都市計画ではどうなってる？」 asks the same one there)."""
+        frame = ("activity", "landmarks", "areas", "plans", "role", "attribute")
+        slots = entities.merged(last.slots, frame)
+        named = set(entities.subjects()) - ({"plans"} if last.intent == "kpi_value" else set())
+        if not named:
+            slots = slots.merged(last.slots, ("crafts", "venues", "programs", "indicators"))
+        return slots
+
+    # ------------------------------------------------------------------ bare follow-ups
+    def is_bare(self, text: str, lang: str, entities: Slots) -> bool:
+        """Nothing but names, slot words and follow-up words ("What about Ohi ware?", 「美術館は？」)."""
+        names = self._names(entities)
+        if lang == "ja":
+            rest = normalise(text)
+            for name in sorted(names, key=len, reverse=True):
+                rest = rest.replace(normalise(name), " ")
+            for filler in self._ja_fillers:
+                rest = rest.replace(normalise(filler), " ")
+            return not [t for t in tokenize(rest, "ja") if t.strip()]
+        named = set(words(" ".join(names)).split())
+        return not [w for w in words(text).split() if w not in self._en_fillers and w not in named]
+
+    def _names(self, entities: Slots) -> list[str]:
+        k = self.knowledge
+        names: list[str] = []
+        for craft in entities.crafts:
+            c = k.crafts[craft]
+            names += [c.name.ja, c.name.en, c.reading_ja, *c.aliases_en]
+            names += [t for term in k.glossary if craft in term.crafts for t in (*term.en, *term.ja)]
+        for venue in entities.venues:
+            names += [k.venues[venue].name.ja, k.venues[venue].name.en]
+        for program in entities.programs:
+            names += [k.programs[program].name.ja, k.programs[program].name.en]
+        for plan in entities.plans:
+            names += [k.documents[plan].meta.title_ja, k.documents[plan].meta.title_en]
+        for landmark in entities.landmarks:
+            m = k.landmarks[landmark]
+            names += [m.name.ja, m.name.en, *m.aliases_en, *m.aliases_ja]
+        names += entities.areas
+        lexicon = load_lexicon()
+        for table, key in (
+            (lexicon.activities, entities.activity),
+            (lexicon.roles, entities.role),
+            (lexicon.attributes, entities.attribute),
+            (lexicon.languages, entities.lang),
+        ):
+            if key:
+                names += [*table[key].en, *table[key].ja]
+        return [unicodedata.normalize("NFKC", n) for n in names if n]

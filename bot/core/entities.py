@@ -1,0 +1,391 @@
+"""Entities: which crafts, venues, programmes, plans, indicators, places, activities and attributes a
+question names.
+
+Names come from the knowledge (the directory, the glossary, the documents' titles, the landmarks) and
+the closed word lists from bot/data/lexicon.yaml. Matching is plain substring work over normalised
+text (whole words in English), so it costs a fraction of a millisecond and no regex is compiled per
+question; a misspelt English name ("kutani wear", "utatsuyama kogei kobo") is caught by a fuzzy pass
+(rapidfuzz) only when no name matched exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+from rapidfuzz import fuzz
+
+from bot.core.lexicon import PhraseMatcher, Phrases, load_lexicon, normalise, words
+from bot.core.types import Entities
+from ingest.keywords import tokenize
+from ingest.loader import Knowledge
+from ingest.numbers import era_years
+
+# A name variant that is only a place is no name of a craft, venue or programme ("Kanazawa/Kaga folk toys").
+_PLACE_NAMES = frozenset({"kanazawa", "kaga", "ishikawa", "japan", "tokyo", "金沢", "加賀", "石川", "金沢市", "city"})
+_GENERIC_NAMES = frozenset(
+    {
+        "museum",
+        "gallery",
+        "shop",
+        "store",
+        "workshop",
+        "kiln",
+        "center",
+        "centre",
+        "craft",
+        "crafts",
+        "main",
+        "the",
+        "of",
+        "and",
+        "online",
+        "collections",
+        "maker",
+        "美術館",
+        "工房",
+        "工芸館",
+        "本店",
+        "資料館",
+        "記念館",
+        "ギャラリー",
+    }
+)
+FUZZY_MIN_LENGTH = 6  # shorter names are too easily matched by chance
+FUZZY_SCORE = 88
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
+_STOP = frozenset({"kanazawa", "金沢", "city", "the", "of", "and", "市"})
+
+
+def _variants(name: str) -> list[str]:
+    """'Kutani ware (Kutani porcelain)' → the whole, 'Kutani ware', 'Kutani porcelain'; without 'Kanazawa '."""
+    out = [name]
+    if "(" in name or "（" in name:
+        head, _, rest = name.replace("（", "(").partition("(")
+        out += [head, rest.rstrip(")）")]
+    out += [part for x in list(out) for part in re.split(r"\s*[/／]\s*", x) if part != x]
+    out += [x[len("Kanazawa ") :] for x in out if x.startswith("Kanazawa ")]
+    out += [x[len("金沢") :] for x in out if x.startswith("金沢") and len(x) > 4]
+    out = [x.strip(" ()（）") for x in out]
+    return [x for x in dict.fromkeys(out) if len(x) >= 2 and _distinctive(x)]
+
+
+def _distinctive(name: str) -> bool:
+    """A name variant says which thing it is: not only a place, not only generic words ("Museum+")."""
+    if name in _PLACE_NAMES or name in _GENERIC_NAMES:
+        return False
+    tokens = words(name).split()
+    return not tokens or any(t not in _PLACE_NAMES and t not in _GENERIC_NAMES for t in tokens)
+
+
+def _title_variants(title: str) -> list[str]:
+    base = re.sub(r"\s*[（(].*?[)）]\s*$", "", title.split(":")[0]).strip()
+    short = re.sub(r"^(Kanazawa City |Kanazawa |金沢市\s*|金沢\s*)", "", base)
+    shorter = re.sub(r"^(2nd(-Term)? |第[0-9２]+[次期]\s*)", "", short)
+    shorter = re.sub(r"^(Kanazawa |金沢版?)", "", shorter)
+    return [t for t in dict.fromkeys([title, base, short, shorter]) if len(t) >= 4]
+
+
+_NAME_STOP = frozenset(
+    {
+        "number",
+        "numbers",
+        "total",
+        "cumulative",
+        "the",
+        "of",
+        "in",
+        "by",
+        "for",
+        "a",
+        "an",
+        "and",
+        "to",
+        "from",
+        "at",
+        "on",
+        "with",
+        "kanazawa",
+        "city",
+        "数",
+        "の",
+        "件数",
+        "人数",
+    }
+)
+
+
+_ENGLISH = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=20_000)
+def _stem(word: str) -> str:
+    """English words by their Snowball stem ("nationally designated" = "national designation"); others as they are."""
+    return _ENGLISH.stemWord(word) if word.isascii() else word
+
+
+def _idf(names) -> dict[str, float]:
+    """Inverse document frequency of each word over the indicator names: how much a word tells them apart."""
+    names = list(names)
+    counts: dict[str, int] = {}
+    for name in names:
+        for w in name:
+            counts[w] = counts.get(w, 0) + 1
+    return {w: math.log((1 + len(names)) / (1 + c)) + 1.0 for w, c in counts.items()}
+
+
+def name_words(text: str, lang: str) -> set[str]:
+    """The words of a name or question that identify an indicator (stemmed English, Sudachi Japanese)."""
+    tokens = tokenize(_unqualified(text) if lang == "en" else text, lang)
+    tokens = [part for t in tokens for part in (t.split("-") if "-" in t else [t])]  # bike-share = bike share
+    return {_stem(t) for t in tokens if t not in _NAME_STOP and len(t) > 1 and not t.isdigit()}
+
+
+def _unqualified(name: str) -> str:
+    """An indicator's name without its bracketed qualifiers ((累計), (R2～R6の合計), (cumulative))."""
+    return re.sub(r"\s*[（(][^（()）]*[)）]", "", name).strip() or name
+
+
+def indicator_key(text: str) -> str:
+    """An indicator's name as compared: NFKC, no spaces, no punctuation, no 〔再掲〕 / [再掲] mark."""
+    text = re.sub(r"[〔\[]再掲[〕\]]", "", unicodedata.normalize("NFKC", text))
+    return re.sub(r"[\s、・,.()（）「」“”\"]", "", text).lower()
+
+
+@dataclass
+class _Table:
+    matcher: PhraseMatcher
+    keys: dict[str, list[str]]  # phrase-table key -> entity ids it stands for
+    fuzzy: list[tuple[str, str]]  # (normalised English name, table key)
+
+
+def _table(entries: list[tuple[list[str], list[str], list[str]]]) -> _Table:
+    """entries: (English names, Japanese names, entity ids)."""
+    phrases, keys, fuzzy = {}, {}, []
+    for n, (en, ja, ids) in enumerate(entries):
+        key = str(n)
+        phrases[key] = Phrases(en=[x for x in en if x], ja=[x for x in ja if x])
+        keys[key] = ids
+        fuzzy += [(words(x).strip(), key) for x in en if len(x) >= FUZZY_MIN_LENGTH]
+    return _Table(PhraseMatcher(phrases), keys, fuzzy)
+
+
+class EntityRecognizer:
+    """Built once per knowledge generation; ``find`` is pure and thread-safe."""
+
+    def __init__(self, knowledge: Knowledge):
+        self.knowledge = knowledge
+        lexicon = load_lexicon()
+        self.activities = PhraseMatcher(lexicon.activities)
+        self.attributes = PhraseMatcher(lexicon.attributes)
+        self.roles = PhraseMatcher(lexicon.roles)
+        self.languages = PhraseMatcher(lexicon.languages)
+        self.proximity = PhraseMatcher({"near": lexicon.proximity})
+        self.asks = PhraseMatcher(lexicon.asks)
+        self.figures = PhraseMatcher({"figures": lexicon.kpi_words})
+        k = knowledge
+        craft_entries = [(list(t.en), list(t.ja), list(t.crafts)) for t in k.glossary if t.crafts]
+        craft_entries += [
+            (_variants(c.name.en) + list(c.aliases_en), [c.name.ja, c.reading_ja], [c.id]) for c in k.crafts.values()
+        ]
+        self.crafts = _table(craft_entries)
+        self.venues = _table(
+            [
+                (_variants(v.name.en) + list(v.aliases_en), _variants(v.name.ja) + list(v.aliases_ja), [v.id])
+                for v in k.venues.values()
+            ]
+        )
+        self.programs = _table(
+            [
+                (_variants(p.name.en) + list(p.aliases_en), _variants(p.name.ja) + list(p.aliases_ja), [p.id])
+                for p in k.programs.values()
+            ]
+        )
+        self.plans = _table(
+            [
+                (
+                    _title_variants(d.meta.title_en) + list(d.meta.aliases_en),
+                    _title_variants(d.meta.title_ja) + list(d.meta.aliases_ja),
+                    [d.meta.id],
+                )
+                for d in k.documents.values()
+            ]
+        )
+        self.landmarks = _table(
+            [
+                (_variants(m.name.en) + list(m.aliases_en), _variants(m.name.ja) + list(m.aliases_ja), [m.id])
+                for m in k.landmarks.values()
+            ]
+        )
+        areas: dict[str, tuple[set[str], set[str]]] = {}
+        for v in k.venues.values():
+            en = re.split(r"[(/]", v.area.en)[0].strip()
+            ja = re.split(r"[（/／]", v.area.ja)[0].strip()
+            if en and not en.startswith(("Near", "Tokyo")):
+                areas.setdefault(words(en).strip(), (set(), set()))[0].add(en)
+                areas[words(en).strip()][1].add(ja)
+        self.areas = _table([(sorted(en), sorted(ja), [key]) for key, (en, ja) in areas.items()])
+        # An indicator is also named without its printed qualifier: 「子育てアプリのダウンロード数（累計）」.
+        self._name_words = {
+            lang: {kpi.id: name_words(_unqualified(kpi.indicator.get(lang)), lang) for kpi in k.kpis.values()}
+            for lang in ("en", "ja")
+        }
+        self._idf = {lang: _idf(names.values()) for lang, names in self._name_words.items()}
+        self._indicators = [
+            (key, kpi)
+            for kpi in k.kpis.values()
+            for key in dict.fromkeys([indicator_key(kpi.indicator.ja), indicator_key(_unqualified(kpi.indicator.ja))])
+        ]
+
+    # ------------------------------------------------------------------ finding
+    def find(self, text: str, lang: str) -> Entities:
+        entities = Entities(
+            crafts=self._ids(self.crafts, text),
+            venues=self._ids(self.venues, text),
+            programs=self._ids(self.programs, text),
+            plans=self._ids(self.plans, text),
+            landmarks=self._ids(self.landmarks, text),
+            areas=self._ids(self.areas, text),
+            indicators=self.indicators_in(text, lang),
+            activity=self.activities.first(text),
+            attribute=self.attributes.first(text),
+            role=self.roles.first(text),
+            years=self.years_in(text),
+            lang=self.languages.first(text),
+            near=bool(self.proximity.find(text)),
+            asks=self.asks.first(text),
+            figures=bool(self.figures.find(text)),
+        )
+        if entities.indicators:
+            entities = self._inside_indicator(entities, text)
+        if not entities.names_a_subject():
+            fuzzy = {name: self._fuzzy(getattr(self, name), text) for name in ("crafts", "venues", "programs", "plans")}
+            entities = entities.model_copy(update={k: v for k, v in fuzzy.items() if v})
+        if entities.venues and entities.crafts:
+            entities = self._craft_or_venue(entities, text)
+        return entities
+
+    def _craft_or_venue(self, entities: Entities, text: str) -> Entities:
+        """A craft's name inside a venue's: "Kutani Kosen Kiln" names the venue (and not Kutani ware as
+        the topic), but "folk toys" names the craft even though a shop is called "… folk toys"."""
+        craft_phrases = {p for key in self.crafts.matcher.find(text) for p in self.crafts.matcher.phrases(key, text)}
+        venues = []
+        for venue in entities.venues:
+            keys = [k for k, ids in self.venues.keys.items() if venue in ids]
+            phrases = {p for k in keys for p in self.venues.matcher.phrases(k, text)}
+            bare = {" ".join(w for w in p.split() if w not in _PLACE_NAMES) for p in phrases}
+            if phrases and all(any(p in c for c in craft_phrases) for p in bare):
+                continue  # only the craft's words (and the city's): the craft is named, not this venue
+            venues.append(venue)
+        names = " ".join(normalise(self.knowledge.venues[v].name.en + self.knowledge.venues[v].name.ja) for v in venues)
+        crafts = [c for c in entities.crafts if not self._named_only_inside(c, text, names)]
+        return entities.model_copy(update={"venues": venues, "crafts": crafts})
+
+    def _ids(self, table: _Table, text: str) -> list[str]:
+        out: list[str] = []
+        for key in table.matcher.find(text):
+            out += [i for i in table.keys[key] if i not in out]
+        return out
+
+    def _fuzzy(self, table: _Table, text: str) -> list[str]:
+        padded = words(text).strip()
+        if len(padded) < FUZZY_MIN_LENGTH:
+            return []
+        best: tuple[float, str] | None = None
+        for name, key in table.fuzzy:
+            score = fuzz.partial_ratio(name, padded)
+            if score >= FUZZY_SCORE and (best is None or score > best[0]):
+                best = (score, key)
+        return list(table.keys[best[1]]) if best else []
+
+    def _named_only_inside(self, craft: str, text: str, venue_names: str) -> bool:
+        """The craft's term appears in the question only as part of a venue's name."""
+        c = self.knowledge.crafts[craft]
+        terms = [normalise(x) for x in (c.name.ja, *_variants(c.name.en))]
+        plain = normalise(text)
+        return any(t in venue_names for t in terms if t in plain)
+
+    def _inside_indicator(self, entities: Entities, text: str) -> Entities:
+        """Names that are only part of the indicator named verbatim: in 「金沢ふるさと体験学習バスツアー参加者数」
+        the programme's name is part of the indicator's, and the indicator is what is asked (longest match)."""
+        names = [key for key, kpi in self._indicators if kpi.id in entities.indicators and key in indicator_key(text)]
+        if not names:
+            return entities
+
+        def inside(table: _Table, record_id: str) -> bool:
+            keys = [k for k, ids in table.keys.items() if record_id in ids]
+            phrases = [indicator_key(p) for k in keys for p in table.matcher.phrases(k, text)]
+            return bool(phrases) and all(any(p in n for n in names) for p in phrases)
+
+        update: dict = {
+            name: [i for i in getattr(entities, name) if not inside(getattr(self, name), i)]
+            for name in ("crafts", "venues", "programs")
+        }
+        # 「登録件数」 names no registration, 「体験学習」 no hands-on: they are words of the indicator's name.
+        for name, matcher in (("activity", self.activities), ("attribute", self.attributes)):
+            key = getattr(entities, name)
+            phrases = [indicator_key(p) for p in matcher.phrases(key, text)] if key else []
+            if phrases and all(any(p in n for n in names) for p in phrases):
+                update[name] = None
+        return entities.model_copy(update=update)
+
+    def indicators_in(self, text: str, lang: str) -> list[str]:
+        """KPIs whose name the question gives: verbatim (with or without the printed qualifier), else all
+        words of the name but at most one (the question adds its own: 「の」, "target", a year)."""
+        asked = indicator_key(text)
+        exact = [(len(key), kpi.id) for key, kpi in self._indicators if len(key) >= 4 and key in asked]
+        if exact:
+            # The longest name given wins: 「年間外国人宿泊客数」 over 「年間宿泊客数」, and
+            # 「…人数(本市の制度活用による: 累計)」 over another plan's 「…人数」; one name in two plans gives both.
+            longest = max(n for n, _ in exact)
+            return list(dict.fromkeys(i for n, i in exact if n == longest))
+        question = name_words(text, lang)
+        best: tuple[int, int] | None = None
+        found: list[str] = []
+        for kpi in self.knowledge.kpis.values():
+            name = self._name_words[lang][kpi.id]
+            if len(name) < 2:
+                continue
+            absent = name - question
+            missing = len(absent)
+            if missing > (1 if len(name) >= 4 else 0):  # a long name may be given without one of its words
+                continue
+            if absent and absent & set(sorted(name, key=lambda w: -self._idf[lang][w])[:2]):
+                continue  # but not without a word that tells it apart ("… support workers" is not "… support")
+            score = (missing, -len(name))
+            if best is None or score < best:
+                best, found = score, [kpi.id]
+            elif score == best:
+                found.append(kpi.id)
+        return found or self._by_distinctive_words(question, lang)
+
+    def _by_distinctive_words(self, question: set[str], lang: str) -> list[str]:
+        """A long name given by its distinctive words: "certified traditional craftspeople" for 「国指定６業種
+        伝統工芸士数」 (its two rarest words among all indicator names, and at least three of its words)."""
+        idf = self._idf[lang]
+        best: tuple[float, list[str]] = (0.0, [])
+        for kpi_id, name in self._name_words[lang].items():
+            if len(name) < 4:
+                continue
+            rarest = sorted(name, key=lambda w: -idf[w])[:2]
+            matched = name & question
+            if len(matched) < 3 or not set(rarest) <= matched:
+                continue
+            coverage = sum(idf[w] for w in matched) / sum(idf[w] for w in name)
+            if coverage > best[0]:
+                best = (coverage, [kpi_id])
+            elif coverage == best[0]:
+                best[1].append(kpi_id)
+        return best[1]
+
+    @staticmethod
+    def years_in(text: str) -> list[int]:
+        """Western years a question names, era years converted (令和6年度 → 2024, H30 → 2018)."""
+        text = unicodedata.normalize("NFKC", text)
+        years = [int(y) for _, _, y in era_years(text)]
+        years += [int(m.group(1)) for m in _YEAR.finditer(text)]
+        return list(dict.fromkeys(years))

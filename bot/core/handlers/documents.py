@@ -1,0 +1,310 @@
+"""document_fact (quote what the documents say) and the honest unknowns around it.
+
+A quote is one unit of a document, in the user's language where the guide has a translation (marked
+as such, its original at hand). Before quoting, the evidence must be there at all; after choosing the
+quotes, they must hold what the question asks for: a date for "when", a figure for "how many", the
+year and the names it gives. Otherwise the answer says the sources do not say, shows what they do
+say, and where to check. A question about a named thing the knowledge does not hold ("the Kanazawa
+Kogei Passport") is said to be unknown before anything else is shown.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from bot.core.blocks import QuoteItem, QuotesBlock
+from bot.core.handlers import handles, reply
+from bot.core.kit import Citations, Kit
+from bot.core.lexicon import PhraseMatcher, load_lexicon, words
+from bot.core.types import Context
+from bot.extractive import ANSWER_TYPES, best_quotes, counted_thing
+from bot.models import Answer, QuoteRef
+from ingest.keywords import tokenize
+
+QUOTE_PASSAGES = 6  # three per language, interleaved: the sentence scorer picks among them
+WEAK_EVIDENCE = 0.22  # best USE cosine among the top hits (calibrated on the QA set's dev part)
+AGREEMENT_RRF = 0.045  # all three signals ranking one entry near the top is evidence too
+AGREEMENT_DENSE = 0.84
+DENSE_EVIDENCE = 0.82  # e5 cosine standing in for WEAK_EVIDENCE when USE is switched off
+NAME_COVERED = 85  # fuzzy score at which a name in the question is one the knowledge knows
+# A quoted name: 「…」, “…”, "…", or '…' standing apart from words (not the apostrophes of "Kanazawa's … Ghent's").
+_QUOTED = re.compile(r"[「『“\"]([^」』”\"]{3,40})[」』”\"]|(?<![A-Za-z])'([^']{3,40})'(?![A-Za-z])")
+_CONNECTORS = frozenset({"of", "the", "for", "in", "and", "de", "no"})
+_QUESTION_WORDS = frozenset(
+    {
+        "What",
+        "Who",
+        "Where",
+        "When",
+        "Which",
+        "How",
+        "Why",
+        "Is",
+        "Are",
+        "Do",
+        "Does",
+        "Can",
+        "Could",
+        "Tell",
+        "Please",
+        "Hi",
+        "Hello",
+        "I",
+        "Any",
+    }
+)
+
+
+def _generic(lang: str) -> set[str]:
+    lexicon = load_lexicon()
+    return set(lexicon.generic_words.en if lang == "en" else lexicon.generic_words.ja)
+
+
+def content_words(text: str, lang: str) -> set[str]:
+    """The words that carry what is asked."""
+    generic = _generic(lang)
+    return {w for w in tokenize(text, lang) if w not in generic and not w.isdigit() and len(w) > 1}
+
+
+def support(ctx: Context, kit: Kit) -> float:
+    hits = ctx.evidence.hits
+    if "use" in kit.retriever.signal_names:
+        return max((h.similarities.get("use", 0.0) for h in hits[:3]), default=0.0)
+    dense = max((h.similarities.get("dense", 0.0) for h in hits[:3]), default=0.0)
+    return WEAK_EVIDENCE + (dense - DENSE_EVIDENCE)
+
+
+def supported(ctx: Context, kit: Kit) -> bool:
+    """Is there evidence at all? Similar enough, and (same language) sharing a word that carries the question."""
+    hits, lang = ctx.evidence.hits, ctx.question.lang
+    top = hits[0] if hits else None
+    agreement = top is not None and top.score >= AGREEMENT_RRF and top.similarities.get("dense", 0) >= AGREEMENT_DENSE
+    if support(ctx, kit) < WEAK_EVIDENCE and not agreement:
+        return False
+    asked = content_words(ctx.evidence.query, lang)
+    same = [h for h in hits[:5] if h.lang == lang]
+    if not asked or not same:
+        return True
+    found: set[str] = set()
+    for hit in same:
+        found |= set(tokenize(f"{hit.metadata.get('title', '')} {hit.text}", lang))
+    return bool(asked & found)
+
+
+def unknown_name(text: str, kit: Kit, texts: list[str] = ()) -> str | None:
+    """A name the question gives (quoted, or a run of Capitalised Words) that the knowledge does not hold:
+    no known name matches it, and no sentence of ``texts`` (the evidence) has all of its words."""
+    candidates = [m.group(1) or m.group(2) for m in _QUOTED.finditer(text)] + _capitalised_runs(text)
+    if not candidates:
+        return None
+    known = kit.known_names()
+    sentences = [set(words(t).split()) for t in texts]
+    for name in candidates:
+        bare = words(name).strip()
+        if len(bare) < 4 or any(_covers(k, bare) for k in known):
+            continue
+        tokens = {w.rstrip("s") for w in bare.split() if w not in _CONNECTORS and len(w) > 2}
+        if tokens and any(tokens <= {w.rstrip("s") for w in sentence} for sentence in sentences):
+            continue
+        return name.strip()
+    return None
+
+
+def _capitalised_runs(text: str) -> list[str]:
+    """Runs of two or more Capitalised Words ("the Kanazawa Kogei Passport"): how English names a thing."""
+    runs, current = [], []
+    for token in re.findall(r"[A-Za-z][\w'’-]*|[^\sA-Za-z]", text):
+        if (token[:1].isupper() and token not in _QUESTION_WORDS) or (current and token in _CONNECTORS):
+            current.append(token)
+            continue
+        _close_run(current, runs)
+        current = []
+    _close_run(current, runs)
+    return runs
+
+
+def _close_run(run: list[str], runs: list[str]) -> None:
+    while run and run[-1] in _CONNECTORS:  # "the Kanazawa Kogei Passport for" → "Kanazawa Kogei Passport"
+        run.pop()
+    while run and run[0] in _CONNECTORS:
+        run.pop(0)
+    if sum(t[:1].isupper() for t in run) >= 2:
+        runs.append(" ".join(run))
+
+
+def _covers(known: str, name: str) -> bool:
+    """A known name covers the question's name: the same, allowing typos, or containing it."""
+    if len(known) < len(name):
+        return fuzz.ratio(known, name) >= NAME_COVERED
+    return fuzz.partial_ratio(name, known) >= NAME_COVERED
+
+
+@lru_cache(maxsize=1)
+def _asks() -> PhraseMatcher:
+    return PhraseMatcher(load_lexicon().asks)
+
+
+def asks_for(text: str) -> str | None:
+    """year / count / amount / person: what the answer must contain (bot/data/lexicon.yaml `asks`)."""
+    return _asks().first(text)
+
+
+def summary_holds(kind: str, text: str) -> bool:
+    """A record's text holds a value of that kind (a year for "when")."""
+    return _holds(kind, text, "")
+
+
+def _holds(kind: str, text: str, question: str) -> bool:
+    if kind == "year":
+        return bool(ANSWER_TYPES["year"][1].search(text))
+    if kind == "count":
+        counted = counted_thing(question)
+        return bool(counted.search(text)) if counted else bool(re.search(r"[0-9０-９]", text))
+    if kind == "amount":
+        return bool(re.search(r"[0-9０-９].*(円|yen|¥|億|million|billion)", text, re.I))
+    return False  # a person: the knowledge names no persons
+
+
+def unknown(
+    ctx: Context,
+    kit: Kit,
+    reason: str,
+    blocks: list | None = None,
+    cites: Citations | None = None,
+    notice: str | None = None,
+    **params: str,
+) -> Answer:
+    """Not in the sources: say so (``notice``, by default the reason's own), show what is known nearby
+    (names, no figures), and where to check."""
+    lang = ctx.question.lang
+    cites = cites or ctx.cites
+    shown = [kit.notice(notice or f"unknown.{reason}", **params)]
+    shown += blocks if blocks is not None else kit.topics_block(ctx.evidence.hits, lang)
+    shown.append(kit.contacts(lang))
+    return reply(ctx, "unknown", shown, cites, reason)
+
+
+def unknown_or_documents(ctx: Context, kit: Kit, kinds: tuple[str, ...] = ()) -> Answer:
+    """A record was expected but none is named: a name we do not know is a false premise; else quote."""
+    name = unknown_name(ctx.question.text, kit)
+    if name:
+        topics = kit.topics_block(ctx.evidence.hits, ctx.question.lang, kinds=kinds or ("venue", "program", "craft"))
+        return unknown(ctx, kit, "false_premise", topics, name=name)
+    return document_fact(ctx, kit)
+
+
+def quotes_block(ctx: Context, kit: Kit, cites: Citations, passages) -> tuple[QuotesBlock | None, list]:
+    """The best sentences of the passages as a block, and the quotes chosen."""
+    lang = ctx.question.lang
+    query = ctx.evidence.query
+    other = "ja" if lang == "en" else "en"
+    keywords = {
+        lang: set(tokenize(query, lang)),
+        other: set(tokenize(" ".join(kit.glossary.bridge(query, lang, names_only=False)), other)),
+    }
+    vector = ctx.evidence.result.vectors[kit.scorer.embedder.key]
+    quotes = best_quotes(vector, passages, kit.scorer, kit.documents, keywords, question=query)
+    if not quotes:
+        return None, []
+    items, translated, glossed = [], False, False
+    for quote in quotes:
+        candidate = quote.candidate
+        if candidate is not None and candidate.translated:
+            translated = True
+            n = cites.translation(quote.hit, candidate.section, candidate.section_original)
+        else:
+            meta = quote.hit.metadata
+            n = cites.cite(
+                quote.hit.record_id, "document", meta["title"], meta.get("url", ""), quote.section, quote.hit.lang
+            )
+        text = quote.text
+        if quote.hit.lang != lang:
+            glossed = True
+            text = kit.glossary.gloss(text) if lang == "en" else text
+        unit = f"{quote.hit.record_id}:{candidate.unit.id}" if candidate and candidate.unit else ""
+        if quote.items and candidate and candidate.unit:
+            unit = f"{quote.hit.record_id}:{candidate.unit.path_ids[-1].split('.')[0]}.*"
+        original = (
+            "\n".join(i.original for i in quote.items) if quote.items else (candidate.original if candidate else "")
+        )
+        items.append(
+            QuoteItem(
+                text=quote.section.split(" > ")[-1] if quote.items else text,
+                cite=n,
+                translated=bool(candidate and candidate.translated),
+                original=original,
+                unit=unit,
+                items=[i.text for i in quote.items],
+            )
+        )
+    return QuotesBlock(items=items, translated=translated, glossed=glossed), quotes
+
+
+def _quote_refs(block: QuotesBlock) -> list[QuoteRef]:
+    return [
+        QuoteRef(
+            n=i.cite,
+            text="\n".join(i.items) or i.text,
+            unit=i.unit,
+            translated=i.translated,
+            original=i.original,
+            original_lang="ja" if i.translated and not i.original.isascii() else "en",
+        )
+        for i in block.items
+    ]
+
+
+def _named_plans_first(passages: list, plans: list[str]) -> list:
+    """The passages of the plans the question names first (each group in retrieval order)."""
+    if not plans:
+        return passages
+    named = [h for h in passages if h.record_id in plans]
+    return named + [h for h in passages if h.record_id not in plans] if named else passages
+
+
+@handles("document_fact")
+def document_fact(ctx: Context, kit: Kit) -> Answer:
+    lang = ctx.question.lang
+    if not supported(ctx, kit):
+        reason = "no_evidence" if kit.in_domain(ctx.question.text, lang) else "offtopic"
+        if reason == "offtopic":
+            from bot.core.handlers.simple import offtopic
+
+            return offtopic(ctx, kit)
+        return unknown(ctx, kit, "no_evidence")
+    cites = ctx.cites
+    passages = _named_plans_first(ctx.evidence.passages, ctx.slots.plans)[:QUOTE_PASSAGES]
+    name = unknown_name(ctx.question.text, kit, [c.text for h in passages for c in kit.documents.candidates(h)])
+    if name:  # "What is the Kanazawa Kogei Passport?": nothing by that name anywhere
+        return unknown(ctx, kit, "false_premise", kit.topics_block(ctx.evidence.hits, lang), name=name)
+    block, quotes = quotes_block(ctx, kit, cites, passages)
+    if block is None:
+        return unknown(ctx, kit, "no_evidence")
+    refs = _quote_refs(block)
+    evidence = [q.hit.text for q in quotes] + [r.original for r in refs if r.original]
+    said = " ".join(q.text for q in quotes)
+    wants = asks_for(ctx.question.text)
+    missing_year = [str(y) for y in ctx.slots.years if str(y) not in unicodedata.normalize("NFKC", said)]
+    if wants and not _holds(wants, said, ctx.question.text):
+        return _known_but(ctx, kit, f"no_{wants}_in_sources", block, cites, refs)
+    if missing_year:
+        return _known_but(ctx, kit, "year_not_in_sources", block, cites, refs, year=missing_year[0])
+    blocks: list = [block]
+    if block.translated:
+        blocks.append(kit.notice("translation_note"))
+    if block.glossed:
+        blocks.append(kit.notice("other_language_note"))
+    return reply(ctx, "answer", blocks, cites, quotes=refs, evidence=evidence)
+
+
+def _known_but(ctx: Context, kit: Kit, reason: str, block: QuotesBlock, cites: Citations, refs, **params) -> Answer:
+    """The question asks for something the quotes do not hold: unknown, with what the sources do say."""
+    blocks = [kit.notice(f"unknown.{reason}", **params), kit.notice("what_they_say"), block]
+    if block.translated:
+        blocks.append(kit.notice("translation_note"))
+    blocks.append(kit.contacts(ctx.question.lang))
+    return reply(ctx, "unknown", blocks, cites, reason, quotes=refs)

@@ -1,0 +1,85 @@
+"""program_info: a programme, school, residency, scheme or event of the directory, and its attributes.
+
+How to apply, dates and fees are current details the directory does not hold: said to be unknown,
+with what is known and the organiser to ask. A programme the directory does not have is said to be
+unknown before anything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.core.blocks import CardBlock, CardField
+from bot.core.handlers import handles, reply
+from bot.core.kit import Citations, Kit
+from bot.core.types import Context
+from bot.models import Answer
+from ingest.schema import Lang, Program
+
+RECORDED = {"organizer", "eligibility"}  # the record answers these (organiser, audience); not apply, dates, fees
+
+
+def program_card(program: Program, kit: Kit, lang: Lang, cites: Citations) -> CardBlock:
+    k = kit.knowledge
+    fields = [
+        CardField(label="program.audience", value=",".join(program.audience)),
+        CardField(label="program.organizer", value=program.organizer.get(lang)),
+    ]
+    places = ("、" if lang == "ja" else "; ").join(
+        k.venues[v].name.get(lang) for v in program.related_venues if v in k.venues
+    )
+    fields += [CardField(label="program.places", value=places)] if places else []
+    indicators = ("、" if lang == "ja" else "; ").join(
+        f"{k.kpis[link.kpi].indicator.get(lang)} [{cites.kpi(k.kpis[link.kpi], lang)}]"
+        for link in program.related_kpis[:3]
+        if link.kpi in k.kpis
+    )
+    fields += [CardField(label="program.indicators", value=indicators)] if indicators else []
+    if not program.public_information_found:
+        fields.append(CardField(label="program.no_public_page", value=""))
+    other = program.name.en if lang == "ja" else program.name.ja
+    return CardBlock(
+        kind="program",
+        record_id=program.id,
+        title=program.name.get(lang),
+        other_name=other,
+        summary=program.summary.get(lang),
+        fields=fields,
+        cite=cites.record("program", program, lang),
+    )
+
+
+@handles("program_info")
+def program_info(ctx: Context, kit: Kit) -> Answer:
+    from bot.core.handlers.documents import asks_for, summary_holds, unknown, unknown_or_documents
+
+    lang, attribute = ctx.question.lang, ctx.slots.attribute
+    cites = ctx.cites
+    programs = [kit.knowledge.programs[p] for p in ctx.slots.programs if p in kit.knowledge.programs]
+    if not programs:
+        return unknown_or_documents(ctx, kit, kinds=("program",))
+    program = programs[0]
+    related = [link.kpi for link in program.related_kpis if link.kpi in kit.knowledge.kpis]
+    if related and (ctx.slots.role or asks_for(ctx.question.text) == "count"):
+        # "What's the target for Student City Passport users?": the programme's figures are its indicators.
+        from bot.core.handlers.kpis import kpi_value
+
+        slots = ctx.slots.model_copy(update={"indicators": related[:3]})
+        return kpi_value(replace(ctx, slots=slots), kit)
+    card = program_card(program, kit, lang, cites)
+    if attribute and attribute not in RECORDED and attribute not in ("address", "website", "map"):
+        if attribute == "dates" and summary_holds("year", program.summary.get(lang)):
+            # "When was the first Triennale?": the record's summary gives its dates (past editions).
+            return reply(ctx, "answer", [card, kit.notice("program_dates_past")], cites)
+        return unknown(
+            ctx,
+            kit,
+            f"no_{attribute}_recorded",
+            [card],
+            cites,
+            notice="unknown.attribute",
+            attribute=attribute,
+            name=program.name.get(lang),
+            organizer=program.organizer.get(lang),
+        )
+    return reply(ctx, "answer", [card] + [program_card(p, kit, lang, cites) for p in programs[1:2]], cites)
