@@ -100,11 +100,23 @@ class UseEmbedder:
         return self._encode(texts)
 
 
+DEFAULT_PREFIXES = ("query: ", "passage: ")
+
+
 def dense_model_id(settings: Settings) -> str:
-    """The identity recorded in the index for the configured dense model."""
-    if settings.embedding_model == BUNDLED_E5:
-        return f"bundled:{BUNDLE_NAME}"
-    return settings.embedding_model
+    """The identity recorded in the index for the configured dense model: with the prefixes when they are
+    not the defaults, since a changed prefix changes every vector."""
+    base = f"bundled:{BUNDLE_NAME}" if settings.embedding_model == BUNDLED_E5 else settings.embedding_model
+    prefixes = (settings.embedding_query_prefix, settings.embedding_passage_prefix)
+    return base if prefixes == DEFAULT_PREFIXES else f"{base} prefixes={prefixes!r}"
+
+
+def configured_models(settings: Settings) -> dict[str, str]:
+    """{collection key: model identity} of the configured embedders, known without loading any model."""
+    models = {"dense": dense_model_id(settings)}
+    if settings.use_second_embedder:
+        models[UseEmbedder.key] = UseEmbedder.model_id
+    return models
 
 
 def load_embedders(settings: Settings) -> list[Embedder]:

@@ -363,6 +363,18 @@ def _check_kpi_printed(kpi: Kpi, k: Knowledge, sections: dict[str, str]) -> list
     return problems
 
 
+def knowledge_files(folder: Path, suffix: str) -> list[Path]:
+    """The knowledge files of a folder: regular files with that suffix, not hidden, editor lock or backup
+    files (`.#venues.md`, `~x.md`, `x.md~`, `#x.md#`) nor a directory that happens to be named `x.md`."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.name.endswith(suffix) and not p.name.startswith((".", "~", "#")) and p.is_file()
+    )
+
+
 def load_knowledge(root: Path, translations: bool = True) -> Knowledge:
     """Load and validate knowledge/; raise KnowledgeError listing every problem.
 
@@ -372,7 +384,7 @@ def load_knowledge(root: Path, translations: bool = True) -> Knowledge:
     knowledge = Knowledge(root=root)
     problems: list[Problem] = []
     doc_dir = root / "documents"
-    doc_paths = sorted(doc_dir.glob("*.md")) if doc_dir.is_dir() else []
+    doc_paths = knowledge_files(doc_dir, ".md")
     if not doc_paths:
         problems.append(Problem(_rel(doc_dir, root), "no documents (*.md) found"))
     for path in doc_paths:

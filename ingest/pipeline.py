@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from ingest.embedders import Embedder, load_embedders
+from ingest.embedders import Embedder, configured_models, load_embedders
 from ingest.loader import load_knowledge
 from ingest.passages import Passage, all_passages
 from ingest.settings import Settings
@@ -97,14 +97,15 @@ def run_ingest(
     own_store = store is None
     store = store or IndexStore(settings)
     try:
-        embedders = embedders or load_embedders(settings)
-        models = {e.key: e.model_id for e in embedders}
-        dims = {e.key: e.dim for e in embedders}
+        # Known without loading a model, so an unchanged ingest loads none.
+        models = {e.key: e.model_id for e in embedders} if embedders else configured_models(settings)
         report.models = models
         with store.ingest_lock():
             store.drop_unfinished()
             active = store.active()
             same_models = active is not None and active.models == models
+            if active is not None and not store.intact(active):
+                active = None  # the chroma folder was deleted or damaged: everything is embedded again
             previous = store.entries(active.id) if active else {}
             if not same_models:
                 # Vectors from another model are never mixed in: every passage is embedded again.
@@ -117,6 +118,8 @@ def run_ingest(
                 report.generation = active.id
                 report.seconds = time.perf_counter() - started
                 return report
+            embedders = embedders or load_embedders(settings)
+            dims = {e.key: e.dim for e in embedders}
             generation = store.begin(models, dims)
             metadatas = {p.id: p.metadata() for p in passages}
             total = len(embed) * len(embedders)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
+import secrets
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -22,6 +24,8 @@ from typing import Any
 import numpy as np
 
 from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
 
 COPY_BATCH = 500
 
@@ -94,7 +98,11 @@ class IndexStore:
             );
             """
         )
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(generations)")}
+        if "token" not in columns:  # a manifest from before generation tokens: its collections keep their names
+            self._db.execute("ALTER TABLE generations ADD COLUMN token TEXT NOT NULL DEFAULT ''")
         self._db.commit()
+        self._tokens: dict[int, str] = {}
 
     @property
     def client(self) -> Any:
@@ -102,12 +110,40 @@ class IndexStore:
             self._client = make_client(self.settings)
         return self._client
 
+    def _reset_client(self) -> None:
+        """Forget the embedded client: chromadb caches one per path in the process, and a cached client
+        of a deleted folder cannot write."""
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+        self._client = None
+
     def close(self) -> None:
         self._db.close()
 
     # ----------------------------------------------------------------- naming / reading
     def collection_name(self, generation: int, key: str) -> str:
-        return f"{self.settings.collection_prefix}-g{generation}-{key}"
+        """`guide-g7-3f9a0c1d-dense`: the random token keeps generations of two hosts (or of a manifest
+        that was lost and rebuilt) from colliding in one Chroma."""
+        if generation not in self._tokens:
+            row = self._db.execute("SELECT token FROM generations WHERE id = ?", (generation,)).fetchone()
+            self._tokens[generation] = row[0] if row else ""
+        token = self._tokens[generation]
+        return f"{self.settings.collection_prefix}-g{generation}{'-' + token if token else ''}-{key}"
+
+    def intact(self, generation: Generation) -> bool:
+        """Every collection of the generation is in Chroma with one vector per manifest entry (a deleted
+        or emptied chroma folder is rebuilt, not reported as up to date)."""
+        (expected,) = self._db.execute("SELECT COUNT(*) FROM entries WHERE generation = ?", (generation.id,)).fetchone()
+        if not self.settings.chroma_host and not (self.settings.chroma_dir / "chroma.sqlite3").exists():
+            log.warning("the chroma folder %s is missing: the index will be rebuilt", self.settings.chroma_dir)
+            self._reset_client()
+            return False
+        try:
+            return all(self.collection(generation.id, key).count() == expected for key in generation.models)
+        except Exception as exc:  # chromadb raises NotFoundError / ValueError by version for a missing one
+            log.warning("index generation %d is damaged (%s): it will be rebuilt", generation.id, exc)
+            return False
 
     def collection(self, generation: int, key: str) -> Any:
         return self.client.get_collection(self.collection_name(generation, key), embedding_function=None)
@@ -157,8 +193,8 @@ class IndexStore:
 
     def begin(self, models: dict[str, str], dims: dict[str, int]) -> int:
         cur = self._db.execute(
-            "INSERT INTO generations (created, status, models, dims) VALUES (?, 'building', ?, ?)",
-            (time.time(), json.dumps(models, sort_keys=True), json.dumps(dims, sort_keys=True)),
+            "INSERT INTO generations (created, status, models, dims, token) VALUES (?, 'building', ?, ?, ?)",
+            (time.time(), json.dumps(models, sort_keys=True), json.dumps(dims, sort_keys=True), secrets.token_hex(4)),
         )
         self._db.commit()
         gen = int(cur.lastrowid)
@@ -218,8 +254,9 @@ class IndexStore:
             self._drop_generation(gen_id)
 
     def _drop_generation(self, gen_id: int) -> None:
-        existing = {c.name for c in self.client.list_collections()}
-        for name in [n for n in existing if n.startswith(f"{self.settings.collection_prefix}-g{gen_id}-")]:
+        row = self._db.execute("SELECT models FROM generations WHERE id = ?", (gen_id,)).fetchone()
+        mine = {self.collection_name(gen_id, key) for key in (json.loads(row[0]) if row else {})}
+        for name in mine & {c.name for c in self.client.list_collections()}:
             self.client.delete_collection(name)
         with self._db:
             self._db.execute("DELETE FROM entries WHERE generation = ?", (gen_id,))

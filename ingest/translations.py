@@ -153,9 +153,9 @@ def load_translations(knowledge: Knowledge, problems: list[Problem], warnings: l
     folder = knowledge.root / TRANSLATIONS_DIR
     if not folder.is_dir():
         return
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith((".", "~", "#")) or not path.is_file() or not path.name.endswith(".yaml"):
-            continue
+    from ingest.loader import knowledge_files
+
+    for path in knowledge_files(folder, ".yaml"):
         file = f"knowledge/{TRANSLATIONS_DIR}/{path.name}"
         match = _FILE_NAME.match(path.name)
         if not match:

@@ -44,6 +44,8 @@ class FakeBotApi:
         self.rate_limit_method = "sendMessage"
         self.retry_after = 1
         self.fail_until = 0.0  # every call fails with 500 until this monotonic time
+        self.delays: dict[str, float] = {}  # method -> seconds to wait before answering (a slow API)
+        self.errors: dict[str, list[tuple[int, str]]] = {}  # method -> errors to answer with, in turn
         self.loop = asyncio.new_event_loop()
         self.port = 0
         self._ready = threading.Event()
@@ -194,6 +196,11 @@ class FakeBotApi:
         if method != "getUpdates":
             with self._lock:
                 self.calls.append(Call(method, params))
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
+        if self.errors.get(method):
+            code, description = self.errors[method].pop(0)
+            return web.json_response({"ok": False, "error_code": code, "description": description}, status=code)
         result = await self._result(method, params)
         return web.json_response({"ok": True, "result": result})
 

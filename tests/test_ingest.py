@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
 from bot.cli import main as guide
+from ingest.embedders import configured_models
 from ingest.loader import KnowledgeError, load_knowledge
 from ingest.passages import all_passages
 from ingest.pipeline import run_ingest
@@ -177,6 +180,62 @@ def test_invalid_knowledge_names_file_record_field_and_keeps_old_index(
     assert _snapshot(small_settings) == before
 
 
+def test_editor_and_hidden_files_and_folders_named_like_documents_are_ignored(small_settings, embedders):
+    first = run_ingest(small_settings, embedders=embedders)
+    docs = small_settings.knowledge_dir / "documents"
+    original = (docs / "unesco-creative-city-profile.md").read_text(encoding="utf-8")
+    (docs / ".#unesco-creative-city-profile.md").write_text("user@host.1234:1700000000", encoding="utf-8")
+    (docs / "unesco-creative-city-profile.md~").write_text(original, encoding="utf-8")
+    (docs / "~$draft.md").write_bytes(b"\x00\x01binary lock")
+    (docs / "notes.md").mkdir()
+    translations = small_settings.knowledge_dir / "translations"
+    (translations / ".unesco-creative-city-profile.ja.yaml.swp").write_bytes(b"\x00swap")
+    (translations / "old.ja.yaml").mkdir()
+    again = run_ingest(small_settings, embedders=embedders)
+    assert again.embedded == 0 and again.generation == first.generation
+
+
+def test_a_deleted_chroma_folder_is_rebuilt_not_reported_up_to_date(small_settings, embedders):
+    first = run_ingest(small_settings, embedders=embedders)
+    shutil.rmtree(small_settings.chroma_dir)
+    again = run_ingest(small_settings, embedders=embedders)
+    assert again.embedded == first.passages and again.generation != first.generation
+    _, _, counts = _snapshot(small_settings)
+    assert set(counts.values()) == {first.passages}
+
+
+def test_a_deleted_manifest_is_rebuilt_without_colliding_with_old_collections(small_settings, embedders):
+    first = run_ingest(small_settings, embedders=embedders)
+    small_settings.manifest_path.unlink()
+    again = run_ingest(small_settings, embedders=embedders)  # generation 1 again, in a Chroma that has a g1
+    assert again.embedded == first.passages
+    _, _, counts = _snapshot(small_settings)
+    assert set(counts.values()) == {first.passages}
+
+
+def test_a_changed_embedding_prefix_rebuilds_the_index(small_settings, embedders):
+    run_ingest(small_settings, embedders=embedders)
+    changed = small_settings.model_copy(update={"embedding_query_prefix": "q: ", "embedding_passage_prefix": "p: "})
+    assert configured_models(changed) != configured_models(small_settings)
+    store = IndexStore(changed)
+    try:
+        with pytest.raises(ModelMismatch):  # the engine refuses to query vectors made with other prefixes
+            store.require_active(configured_models(changed))
+    finally:
+        store.close()
+
+
+def test_an_unchanged_ingest_loads_no_model(small_settings, embedders, monkeypatch):
+    run_ingest(small_settings, embedders=embedders)
+
+    def no_models(settings):
+        raise AssertionError("an unchanged ingest must not load the models")
+
+    monkeypatch.setattr("ingest.pipeline.load_embedders", no_models)
+    again = run_ingest(small_settings)
+    assert again.embedded == 0 and not again.changed
+
+
 class _Exploding:
     """Wraps the second real embedder: the first collection of the new generation is complete when it dies."""
 
@@ -209,7 +268,7 @@ def test_crash_halfway_leaves_previous_index_serving(small_settings, embedders):
     try:
         names = {c.name for c in store.client.list_collections()}
         assert not any(f"-g{crashed}-" in n for n in names)  # the half-built generation was dropped
-        assert f"guide-g{recovered.generation}-dense" in names
+        assert store.collection_name(recovered.generation, "dense") in names
     finally:
         store.close()
 

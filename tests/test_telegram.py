@@ -183,7 +183,7 @@ def test_admin_commands_are_refused_to_others(fake, bot):
         fake.message(8, command)
     fake.wait_for(lambda: len([t for t in _texts(fake, 8) if "staff only" in t]) == 3)
     fake.message(ADMIN, "Who is the current mayor of Kanazawa?")
-    _reply(fake, ADMIN, "won't guess")
+    fake.wait_for(lambda: fake.sent("sendMessage", ADMIN))  # an unknown answer: /stats counts it below
     fake.message(ADMIN, "/stats")
     stats = _reply(fake, ADMIN, "Unknown answers")
     assert "1/1" in stats.params["text"]
@@ -269,13 +269,63 @@ def test_groups_answer_only_when_addressed(fake, bot):
     assert call.params["text"]
 
 
-def test_per_user_question_limit(fake, bot):
-    for _ in range(7):
+def test_per_user_question_limit_says_slow_down_once_per_burst(fake, bot):
+    for _ in range(12):
         fake.message(14, "九谷焼とは？")
-    fake.wait_for(lambda: len(fake.sent("sendMessage", 14)) >= 7, timeout=90)
+    fake.wait_for(lambda: len(fake.sent("sendMessage", 14)) >= 6, timeout=90)
+    fake.wait_for(lambda: len(fake.calls) and time.monotonic() - fake.calls[-1].at > 1.0)  # the burst is over
     texts = _texts(fake, 14)
-    assert sum("faster than I can answer" in t for t in texts) == 2
+    assert sum("faster than I can answer" in t for t in texts) == 1
     assert sum("九谷焼" in t for t in texts) == 5
+
+
+def test_a_slow_typing_indicator_never_holds_up_the_answer(fake, bot):
+    fake.delays["sendChatAction"] = 30  # longer than any request timeout: the call fails in the bot
+    fake.message(60, "What is Kaga Yuzen?")
+    call = _reply(fake, 60, "Kaga Yuzen", timeout=25)
+    assert call.params["text"] and fake.sent("sendChatAction", 60)
+
+
+def test_a_double_tap_on_feedback_is_quiet(fake, bot):
+    fake.message(61, "What is Kaga Yuzen?")
+    call = _reply(fake, 61, "Kaga Yuzen")
+    up = next(b["callback_data"] for b in _buttons(call) if b.get("callback_data", "").startswith("fb:1:"))
+    fake.errors["editMessageReplyMarkup"] = [(400, "Bad Request: message is not modified")] * 2
+    fake.press(61, up, reply_markup=call.params["reply_markup"])
+    fake.press(61, up, reply_markup=call.params["reply_markup"])
+    fake.wait_for(lambda: len(fake.sent("answerCallbackQuery")) >= 2)
+    fake.wait_for(lambda: len(fake.sent("editMessageReplyMarkup")) >= 2)
+    time.sleep(0.5)
+    assert not any("went wrong" in t for t in _texts(fake, 61))  # no apology for a harmless refusal
+
+
+def test_forged_buttons_are_refused_politely_and_every_press_is_answered(fake, bot):
+    fake.press(62, "fb:1:" + "9" * 40)  # a feedback id no row can have
+    fake.press(62, "craft")  # no argument
+    fake.press(62, "nonsense:1")
+    fake.push(  # pressed on an inline message: no chat to answer in
+        {
+            "callback_query": {
+                "id": "inline-1",
+                "from": {"id": 62, "is_bot": False, "first_name": "Test"},
+                "chat_instance": "ci",
+                "inline_message_id": "AAAA",
+                "data": "lang:ja",
+            }
+        }
+    )
+    answered = fake.wait_for(lambda: len(fake.sent("answerCallbackQuery")) >= 4 and fake.sent("answerCallbackQuery"))
+    assert all(c.params.get("text") for c in answered)  # each told the button is not valid
+    time.sleep(0.5)
+    assert not _texts(fake, 62)  # and no apology, no answer sent anywhere
+
+
+def test_another_bots_mention_is_not_ours(fake, bot):
+    fake.message(-300, f"@{BOT_USERNAME}_helper 九谷焼とは？", user_id=63, chat_type="group")
+    fake.message(-300, f"@{BOT_USERNAME.upper()}, 九谷焼とは？", user_id=63, chat_type="group")
+    call = _reply(fake, -300, "九谷焼")
+    time.sleep(1.0)
+    assert len(fake.sent("sendMessage", -300)) == 1 and call.params["text"]
 
 
 def test_chat_settings_survive_a_restart(fake, engine, full_index, tmp_path):

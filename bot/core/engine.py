@@ -18,6 +18,7 @@ from bot.core.browsing import Browsing
 from bot.core.dialogue import NEEDS, Dialogue
 from bot.core.entities import EntityRecognizer
 from bot.core.handlers import load_all
+from bot.core.handlers.documents import asked_value_checked
 from bot.core.kit import Citations, Kit
 from bot.core.parts import split_parts
 from bot.core.router import LOW_MARGIN, SAFE_DEFAULT, RecordSignals, load_or_fit
@@ -38,6 +39,7 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000
 REFRESH_SECONDS = 5.0
+FIGURE_INTENTS = ("kpi_value", "plan_kpis")  # intents that answer with an indicator's figures
 # The intent a two-part answer reports: the more specific of its parts ("What is Kutani ware and where can
 # I buy it?" is a find_places question that also describes the craft).
 PRIORITY = (
@@ -201,6 +203,10 @@ class Engine(Browsing):
 
     def _route(self, q: Question, vectors, entities: Slots) -> Intent:
         intent = self.router.predict(vectors, entities, q.written_in)
+        if entities.indicators and (entities.role or entities.figures) and intent.name not in FIGURE_INTENTS:
+            # An indicator named by its printed name, with words of figures (「作り手の数」の現状値は？):
+            # its figures, whatever else the question resembles.
+            return Intent("kpi_value", intent.score, intent.margin, "slots", intent.alternatives)
         if intent.margin >= LOW_MARGIN:
             return intent
         for name, _ in intent.alternatives[:2]:
@@ -256,7 +262,7 @@ class Engine(Browsing):
             evidence = _Evidence(SearchResult([], [], {}), q.text, 0.0)
         ctx = Context(q, slots, intent, evidence, state, cites or Citations(self.knowledge), entities or slots)
         handler = self.handlers.get(intent.name) or self.handlers[SAFE_DEFAULT]
-        return handler(ctx, self.kit)
+        return asked_value_checked(ctx, self.kit, handler(ctx, self.kit))
 
     def _change_language(self, q: Question, entities: Slots, state: DialogueState) -> tuple[Answer, DialogueState]:
         """'In Japanese please': the last question again, answered in the language asked for."""

@@ -57,6 +57,7 @@ _GENERIC_NAMES = frozenset(
 )
 FUZZY_MIN_LENGTH = 6  # shorter names are too easily matched by chance
 FUZZY_SCORE = 88
+MIN_ENGLISH_KEY = 12  # an English indicator name given verbatim: long enough not to occur by chance
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 _STOP = frozenset({"kanazawa", "金沢", "city", "the", "of", "and", "市"})
 
@@ -238,7 +239,9 @@ class EntityRecognizer:
         self._indicators = [
             (key, kpi)
             for kpi in k.kpis.values()
-            for key in dict.fromkeys([indicator_key(kpi.indicator.ja), indicator_key(_unqualified(kpi.indicator.ja))])
+            for name in (kpi.indicator.ja, kpi.indicator.en)
+            for key in dict.fromkeys([indicator_key(name), indicator_key(_unqualified(name))])
+            if len(key) >= (4 if name is kpi.indicator.ja else MIN_ENGLISH_KEY)
         ]
 
     # ------------------------------------------------------------------ finding
@@ -337,7 +340,7 @@ class EntityRecognizer:
         """KPIs whose name the question gives: verbatim (with or without the printed qualifier), else all
         words of the name but at most one (the question adds its own: 「の」, "target", a year)."""
         asked = indicator_key(text)
-        exact = [(len(key), kpi.id) for key, kpi in self._indicators if len(key) >= 4 and key in asked]
+        exact = [(len(key), kpi.id) for key, kpi in self._indicators if key in asked]
         if exact:
             # The longest name given wins: 「年間外国人宿泊客数」 over 「年間宿泊客数」, and
             # 「…人数(本市の制度活用による: 累計)」 over another plan's 「…人数」; one name in two plans gives both.

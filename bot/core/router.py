@@ -56,9 +56,9 @@ FEATURES_VERSION = "2"  # bump when the feature layout changes in code
 
 def examples_hash(path: Path = EXAMPLES) -> str:
     """What a fitted router depends on besides the models: the examples, the word lists that make the
-    entity features (bot/data/lexicon.yaml) and the feature layout."""
+    entity features (bot/data/lexicon.yaml), the recogniser that finds them and the feature layout."""
     digest = hashlib.sha256(FEATURES_VERSION.encode())
-    for part in (path, DATA / "lexicon.yaml"):
+    for part in (path, DATA / "lexicon.yaml", Path(__file__).with_name("entities.py")):
         digest.update(part.read_bytes())
     return digest.hexdigest()[:16]
 

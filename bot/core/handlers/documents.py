@@ -169,6 +169,27 @@ def _holds(kind: str, text: str, question: str) -> bool:
     return False  # a person: the knowledge names no persons
 
 
+# Answers that describe a thing: asked for a figure or an amount, they must hold one to count as the answer.
+_CARDS_FOR = {
+    "count": {"craft_info", "venue_info", "program_info", "plan_info"},
+    "amount": {"craft_info", "venue_info", "program_info", "plan_info", "document_list"},
+}
+
+
+def asked_value_checked(ctx: Context, kit: Kit, answer: Answer) -> Answer:
+    """ "How much does the city spend on …?" answered with a card that gives no amount: say that the
+    sources do not give it, then what they do say (the card), instead of the card as if it answered."""
+    wants = asks_for(ctx.question.text)
+    if answer.kind != "answer" or answer.intent not in _CARDS_FOR.get(wants or "", ()):
+        return answer
+    from bot.render.plain import render
+
+    if _holds(wants, render(answer), ctx.question.text):
+        return answer
+    blocks = [kit.notice(f"unknown.no_{wants}_in_sources"), kit.notice("what_they_say"), *answer.blocks]
+    return answer.model_copy(update={"kind": "unknown", "reason": f"no_{wants}_in_sources", "blocks": blocks})
+
+
 def unknown(
     ctx: Context,
     kit: Kit,

@@ -40,15 +40,32 @@ def _closest(ctx: Context, kit: Kit) -> list[str]:
     return names[:4]
 
 
-def _asked_words(ctx: Context) -> set[str]:
-    """Words of the question that could name an indicator (not its role, year or follow-up words)."""
+def _asked_words(ctx: Context, extra: tuple[str, ...] = ()) -> set[str]:
+    """Words of the question that could name an indicator (not its role, year or follow-up words; nor
+    the words in `extra`)."""
 
     lang = ctx.question.written_in
     lexicon = load_lexicon()
-    noise = {w for p in lexicon.roles.values() for w in (*p.en, *p.ja)}
-    noise |= set(lexicon.followup_words.en) | set(lexicon.generic_words.en) | set(lexicon.generic_words.ja)
-    noise |= {"figure", "value", "values", "year", "fy", "how", "many", "much", "what", "about"}
-    return {w for w in name_words(ctx.question.text, lang) if w not in noise}
+    noise = [w for p in lexicon.roles.values() for w in (*p.en, *p.ja)]
+    noise += [*lexicon.followup_words.en, *lexicon.generic_words.en, *lexicon.generic_words.ja, *extra]
+    noise += ["figure", "value", "values", "year", "fy", "how", "many", "much", "what", "about"]
+    stems = set(noise) | name_words(" ".join(noise), "en") | name_words(" ".join(noise), "ja")
+    return {w for w in name_words(ctx.question.text, lang) if w not in stems}
+
+
+def _asks_one_indicator(ctx: Context, kit: Kit) -> bool:
+    """A plan named with figure words and words of its own ("What's the target for cruise ship passengers in
+    the Comprehensive Strategy?"): one indicator is asked about, not the plan's list."""
+    lexicon = load_lexicon()
+    plan_names: list[str] = []
+    for plan in ctx.slots.plans:
+        meta = kit.knowledge.documents[plan].meta
+        plan_names += [meta.title_en, meta.title_ja, *meta.aliases_en, *meta.aliases_ja]
+    extra = (*lexicon.plan_words.en, *lexicon.plan_words.ja, *lexicon.kpi_words.en, *lexicon.kpi_words.ja)
+    extra += (*plan_names, "list", "all", "every", "each", "一覧", "全部", "すべて")
+    # A part of the plan is no indicator: 「基本目標2のKPIは？」 asks for the KPIs of a section.
+    extra += ("basic", "goal", "goals", "vision", "visions", "section", "chapter", "基本", "基本目標", "将来像", "施策")
+    return bool(_asked_words(ctx, extra))
 
 
 def _refine(ctx: Context, kit: Kit, inherited: list[str]) -> list[str]:
@@ -106,7 +123,10 @@ def kpi_value(ctx: Context, kit: Kit) -> Answer:
         blocks = [TopicsBlock(heading="closest_indicators", items=closest)] if closest else []
         return unknown(ctx, kit, "indicator_not_found", blocks, cites)
     first = next((k for k in kpis if k.repeat_of is None), kpis[0])
-    shown = [first] + [k for k in kit.twins(first) if k.id != first.id]
+    # The same name in two plans, printed differently ("Workers converted to regular employment …"): both,
+    # each under its own plan; and the same indicator printed again elsewhere.
+    same_name = [k for k in kpis if k.indicator.get(lang) == first.indicator.get(lang) and k.id != first.id]
+    shown = list({k.id: k for k in [first, *same_name, *kit.twins(first)]}.values())
     blocks: list = [kit.kpi_block(k, lang, cites, focus=slots.role) for k in shown[:3]]
     kind, reason = "answer", ""
     asked = set(slots.years)
@@ -132,6 +152,8 @@ def plan_kpis(ctx: Context, kit: Kit) -> Answer:
         from bot.core.handlers.plans import plan_info
 
         return plan_info(ctx, kit)
+    if (ctx.entities or ctx.slots).indicators or (ctx.slots.role and _asks_one_indicator(ctx, kit)):
+        return kpi_value(ctx, kit)  # one indicator's figures asked, by name or by words of its own
     plans = [p for p in ctx.slots.plans if any(k.plan == p for k in kit.knowledge.kpis.values())]
     if not plans:
         from bot.core.handlers.documents import unknown

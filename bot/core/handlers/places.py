@@ -87,7 +87,7 @@ def find_places(ctx: Context, kit: Kit) -> Answer:
         distances = {v.id: distance_m(point, (v.location.latitude, v.location.longitude)) for v in venues if v.location}
         venues = sorted(venues, key=lambda v: (v.id not in distances, distances.get(v.id, 0)))
         params["origin"] = name
-        heading = "places_near"
+        heading = "places_near" if heading == "places" else f"{heading}_near"  # what, and from where
         if not distances:
             blocks.append(kit.notice("no_coordinates_for_these"))
     if not venues:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.core.kit import map_url
@@ -17,10 +18,15 @@ from bot.tg.services import chat_lang, services, ui_lang
 from bot.tg.texts import EXAMPLES, t
 
 log = logging.getLogger(__name__)
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest row id
+_ANSWERED: deque[int] = deque(maxlen=1024)  # update ids whose callback query was answered
 
 
 async def acknowledge(update: Update, text: str | None = None) -> None:
-    """Stop the button's spinner; a press that is too old to answer is not an error worth failing on."""
+    """Stop the button's spinner, once; a press that is too old to answer is not an error worth failing on."""
+    if update.update_id in _ANSWERED:
+        return
+    _ANSWERED.append(update.update_id)
     try:
         await with_retry(lambda: update.callback_query.answer(text))
     except TelegramError as exc:
@@ -31,11 +37,15 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Route a button press by its compact callback data."""
     query = update.callback_query
     callback = Callback.decode(query.data)
-    if callback is None or not callback.args:
-        await acknowledge(update)
+    if callback is None or not callback.args or update.effective_chat is None:
+        # Not a button we made (old, forged), or pressed on an inline message with no chat to answer in.
+        await acknowledge(update, t("button_invalid", ui_lang(update, context)))
         return
     handler = ROUTES[callback.action]
-    await handler(update, context, callback.args)
+    try:
+        await handler(update, context, callback.args)
+    finally:
+        await acknowledge(update)  # every press is answered, so the spinner stops (a second answer is ignored)
 
 
 async def _lang(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
@@ -109,13 +119,18 @@ async def _feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tu
     try:
         vote, question_id = int(args[0]), int(args[1])
     except (ValueError, IndexError):
-        await acknowledge(update)
+        vote, question_id = 0, 0
+    if vote not in (1, -1) or not 0 < question_id <= MAX_ROW_ID:  # forged: no such row can exist
+        await acknowledge(update, t("button_invalid", ui_lang(update, context)))
         return
-    stored = vote in (1, -1) and services(context).storage.record_feedback(question_id, update.effective_chat.id, vote)
+    stored = services(context).storage.record_feedback(question_id, update.effective_chat.id, vote)
     await acknowledge(update, t("thanks", ui_lang(update, context)) if stored else None)
     if stored and query.message is not None:
         markup = without_feedback(query.message.reply_markup)
-        await with_retry(lambda: query.edit_message_reply_markup(reply_markup=markup))
+        try:
+            await with_retry(lambda: query.edit_message_reply_markup(reply_markup=markup))
+        except BadRequest as exc:  # a double tap: "message is not modified"; an old message: cannot be edited
+            log.info("feedback buttons not removed: %s", exc)
 
 
 async def _original(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 
 from telegram import Update
 from telegram.constants import ChatAction, ChatType
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.core.engine import MAX_QUESTION_CHARS
 from bot.tg.sending import send_answer, with_retry
 from bot.tg.services import chat_lang, services, ui_lang
 from bot.tg.texts import t
+
+log = logging.getLogger(__name__)
+TYPING_TIMEOUT_S = 3.0
 
 
 def addressed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
@@ -20,12 +26,13 @@ def addressed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | 
     text = message.text or ""
     if update.effective_chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         return text
-    mention = f"@{context.bot.username}"
+    # Our exact username: "@kanazawa_guide_bot_helper" is another bot's, not a mention of us.
+    mention = re.compile(rf"@{re.escape(context.bot.username)}(?![A-Za-z0-9_])", re.I)
     replied = message.reply_to_message and message.reply_to_message.from_user
     if replied and message.reply_to_message.from_user.id == context.bot.id:
-        return text.replace(mention, " ")
-    if mention.lower() in text.lower():
-        return re.sub(re.escape(mention), " ", text, flags=re.I)
+        return mention.sub(" ", text)
+    if mention.search(text):
+        return mention.sub(" ", text)
     return None
 
 
@@ -41,9 +48,10 @@ async def answer_question(
     chat_id = update.effective_chat.id
     user = update.effective_user
     if user is not None and not s.limiter.allow(user.id):
-        await with_retry(lambda: context.bot.send_message(chat_id, t("too_fast", ui_lang(update, context))))
+        if s.limiter.warn_once(user.id):
+            await with_retry(lambda: context.bot.send_message(chat_id, t("too_fast", ui_lang(update, context))))
         return
-    await with_retry(lambda: context.bot.send_chat_action(chat_id, ChatAction.TYPING))
+    typing = asyncio.create_task(_typing(context.bot, chat_id))  # best effort, never in the answer's way
     fixed = chat_lang(update, context)
     state = await s.run(s.storage.load_state, chat_id)
     answer, state = await s.run(s.engine.ask, question, state, lang=fixed, location=location)
@@ -52,7 +60,16 @@ async def answer_question(
     if len(question.strip()) > MAX_QUESTION_CHARS:
         await with_retry(lambda: context.bot.send_message(chat_id, t("truncated", answer.language)))
     reply_to = update.effective_message.message_id if reply and update.effective_message else None
+    typing.cancel()
     await send_answer(context.bot, chat_id, answer, question_id, reply_to)
+
+
+async def _typing(bot, chat_id: int) -> None:
+    """The "typing…" indicator: a slow or failing sendChatAction is logged and forgotten."""
+    try:
+        await asyncio.wait_for(bot.send_chat_action(chat_id, ChatAction.TYPING), TYPING_TIMEOUT_S)
+    except (TelegramError, TimeoutError) as exc:
+        log.info("typing indicator skipped: %s", type(exc).__name__)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
