@@ -17,6 +17,7 @@ from ingest.embedders import Embedder, configured_models, load_embedders
 from ingest.loader import load_knowledge
 from ingest.passages import Passage, all_passages
 from ingest.settings import Settings
+from ingest.snapshots import commit_snapshot, snapshot_dir, stage_snapshot
 from ingest.store import EntryInfo, IndexStore
 
 log = logging.getLogger(__name__)
@@ -115,9 +116,12 @@ def run_ingest(
             # a tenth of a chunk's length).
             embed.sort(key=lambda p: len(p.embed_text))
             if active is not None and same_models and not report.changed:
+                if not snapshot_dir(settings, active.id).exists():  # an index built before snapshots
+                    commit_snapshot(settings, stage_snapshot(settings), active.id, store.generation_ids())
                 report.generation = active.id
                 report.seconds = time.perf_counter() - started
                 return report
+            staged = stage_snapshot(settings)
             embedders = embedders or load_embedders(settings)
             dims = {e.key: e.dim for e in embedders}
             generation = store.begin(models, dims)
@@ -146,6 +150,7 @@ def run_ingest(
                         progress(done, total)
             store.activate(generation, [_entry(p) for p in passages])
             store.prune()
+            commit_snapshot(settings, staged, generation, store.generation_ids())
             report.generation = generation
             report.embedded = len(embed)
     finally:

@@ -20,6 +20,8 @@ Kind = Literal["document", "sentence", "heading", "craft", "venue", "program", "
 RECORD_KINDS: tuple[Kind, ...] = ("craft", "venue", "program", "kpi")
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]*$"
+# Ids travel in Telegram button data ("venue:<id>"), which holds at most 64 bytes.
+MAX_ID_LENGTH = 64 - len("venue:")
 
 
 class Strict(BaseModel):
@@ -41,7 +43,7 @@ class Text(Strict):
 class Source(Strict):
     """Where a fact comes from: one of our documents, or a web page (with an optional note)."""
 
-    document: str | None = Field(default=None, pattern=_ID_PATTERN)
+    document: str | None = Field(default=None, pattern=_ID_PATTERN, max_length=MAX_ID_LENGTH)
     url: HttpUrl | None = None
     note: str | None = None
 
@@ -53,7 +55,7 @@ class Source(Strict):
 
 
 class Craft(Strict):
-    id: str = Field(pattern=_ID_PATTERN)
+    id: str = Field(pattern=_ID_PATTERN, max_length=MAX_ID_LENGTH)
     name: Text
     reading_ja: str = Field(min_length=1)
     aliases_en: list[str] = []
@@ -104,7 +106,7 @@ class HandsOn(Strict):
 
 
 class Venue(Strict):
-    id: str = Field(pattern=_ID_PATTERN)
+    id: str = Field(pattern=_ID_PATTERN, max_length=MAX_ID_LENGTH)
     name: Text
     # Other names people use for it: short forms, romaji, English variants (recognised in questions).
     aliases_en: list[str] = []
@@ -139,12 +141,12 @@ class Venue(Strict):
 
 
 class KpiLink(Strict):
-    kpi: str = Field(pattern=_ID_PATTERN)
+    kpi: str = Field(pattern=_ID_PATTERN, max_length=MAX_ID_LENGTH)
     relation: str = Field(min_length=1)
 
 
 class Program(Strict):
-    id: str = Field(pattern=_ID_PATTERN)
+    id: str = Field(pattern=_ID_PATTERN, max_length=MAX_ID_LENGTH)
     name: Text
     aliases_en: list[str] = []
     aliases_ja: list[str] = []
@@ -170,15 +172,16 @@ class KpiValue(Strict):
 
 
 class Kpi(Strict):
-    id: str = Field(pattern=_ID_PATTERN)
-    plan: str = Field(pattern=_ID_PATTERN)
+    id: str = Field(pattern=_ID_PATTERN, max_length=MAX_ID_LENGTH)
+    plan: str = Field(pattern=_ID_PATTERN, max_length=MAX_ID_LENGTH)
     section: str = Field(min_length=1)  # the heading path the indicator is printed under, as printed
     indicator: Text
     # The plan's line that states this indicator's values, verbatim (plans that print one line per
     # indicator); the values and labels must stand in it.
     printed_line: str | None = None
     subgroup_as_printed: str | None = None  # a breakdown the line gives on its own ("2 歳児")
-    repeat_of: str | None = Field(default=None, pattern=_ID_PATTERN)  # the first record of a 〔再掲〕 repeat
+    # the first record of a 〔再掲〕 repeat
+    repeat_of: str | None = Field(default=None, pattern=_ID_PATTERN, max_length=MAX_ID_LENGTH)
     unit: Text
     measurement_method_as_printed: str | None = None
     values: list[KpiValue] = Field(min_length=1)
@@ -199,7 +202,7 @@ class Kpi(Strict):
 class DocumentMeta(Strict):
     """Front matter of a knowledge/documents/*.md file."""
 
-    id: str = Field(pattern=_ID_PATTERN)
+    id: str = Field(pattern=_ID_PATTERN, max_length=MAX_ID_LENGTH)
     title_ja: str = Field(min_length=1)
     title_en: str = Field(min_length=1)
     aliases_en: list[str] = []  # how people name it ("KOGEI plan", "the comprehensive strategy")
@@ -220,7 +223,7 @@ class DocumentMeta(Strict):
 class Landmark(Strict):
     """A place people give as a reference point ("near Kenrokuen"), not a venue of the directory."""
 
-    id: str = Field(pattern=_ID_PATTERN)
+    id: str = Field(pattern=_ID_PATTERN, max_length=MAX_ID_LENGTH)
     name: Text
     aliases_en: list[str] = []
     aliases_ja: list[str] = []
@@ -239,7 +242,7 @@ class GlossaryTerm(Strict):
 class Contact(Strict):
     """An official place to check what the sources do not answer."""
 
-    id: str = Field(pattern=_ID_PATTERN)
+    id: str = Field(pattern=_ID_PATTERN, max_length=MAX_ID_LENGTH)
     name: Text
     purpose: Text
     url: HttpUrl | None = None

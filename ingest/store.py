@@ -167,6 +167,10 @@ class IndexStore:
             )
         return gen
 
+    def generation_ids(self) -> set[int]:
+        """Every generation the manifest holds (active, retired, building)."""
+        return {row[0] for row in self._db.execute("SELECT id FROM generations")}
+
     def entries(self, generation: int) -> dict[str, EntryInfo]:
         rows = self._db.execute(
             "SELECT id, kind, lang, record_id, content_hash, source_file FROM entries WHERE generation = ?",

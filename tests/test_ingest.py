@@ -156,7 +156,17 @@ def _empty_document(k):
     return ["knowledge/documents/unesco-creative-city-profile.md", "field 'body'", "empty"]
 
 
-@pytest.mark.parametrize("breaker", [_break_yaml, _missing_field, _dangling_reference, _empty_document])
+def _id_too_long_for_a_button(k):
+    path = k / "directory" / "venues.yaml"
+    data = read_yaml(path)
+    data["venues"][0]["id"] = "a_venue_whose_id_is_far_too_long_to_fit_in_telegram_button_data"
+    write_yaml(path, data)
+    return ["knowledge/directory/venues.yaml", "field 'id'", "at most 58 characters"]
+
+
+@pytest.mark.parametrize(
+    "breaker", [_break_yaml, _missing_field, _dangling_reference, _empty_document, _id_too_long_for_a_button]
+)
 def test_invalid_knowledge_names_file_record_field_and_keeps_old_index(
     breaker, small_settings, embedders, monkeypatch, capsys
 ):
@@ -302,12 +312,22 @@ def test_server_path_against_chroma_run(chroma_server, small_knowledge, tmp_path
     )
     first = run_ingest(settings, embedders=embedders)
     client = chromadb.HttpClient(host=host, port=port)
-    names = {c.name for c in client.list_collections()}
-    assert {f"srv-g{first.generation}-dense", f"srv-g{first.generation}-use"} <= names
-    assert client.get_collection(f"srv-g{first.generation}-dense").count() == first.passages
+    store = IndexStore(settings)
+    try:
+        mine = {store.collection_name(first.generation, key) for key in ("dense", "use")}
+    finally:
+        store.close()
+    assert mine <= {c.name for c in client.list_collections()}
+    assert all(client.get_collection(name).count() == first.passages for name in mine)
     assert not (settings.data_dir / "chroma").exists()  # nothing written to the embedded store
     again = run_ingest(settings, embedders=embedders)
     assert again.embedded == 0 and again.generation == first.generation
+
+    # A second host with its own manifest, same server and prefix: its generation 1 collides with nothing.
+    other = settings.model_copy(update={"data_dir": tmp_path / "other-host"})
+    theirs = run_ingest(other, embedders=embedders)
+    assert theirs.generation == first.generation and theirs.embedded == theirs.passages
+    assert all(client.get_collection(name).count() == first.passages for name in mine)  # ours intact
 
 
 def test_passages_are_stable_and_unique():
@@ -357,3 +377,15 @@ def test_every_quotable_unit_is_indexed_under_its_passage(full_index):
         assert text in source
     retriever = HybridRetriever(settings)
     assert not retriever.entries(kind="sentence") and retriever.entries(kind="document")
+
+
+def test_serving_survives_an_invalid_knowledge_folder_at_start(small_settings, embedders):
+    from bot.core.engine import Engine
+
+    run_ingest(small_settings, embedders=embedders)
+    _break_yaml(small_settings.knowledge_dir)  # a half-saved file, then the bot (re)starts
+    engine = Engine(small_settings)
+    answer, _ = engine.ask("What is Kutani ware?")
+    assert answer.kind == "answer" and answer.intent == "craft_info"
+    with pytest.raises(KnowledgeError):  # while ingest still refuses it, naming the file
+        run_ingest(small_settings, embedders=embedders)

@@ -453,3 +453,36 @@ def test_a_rejected_token_is_reported_without_showing_it(fake, monkeypatch, tmp_
     captured = capsys.readouterr()
     assert "rejected" in captured.out
     assert wrong not in captured.out + captured.err
+
+
+def test_forget_deletes_what_is_kept_about_the_chat(fake, bot):
+    fake.message(64, "What is Kaga Yuzen?")
+    _reply(fake, 64, "Kaga Yuzen")
+    storage = bot.application.bot_data["services"].storage
+    assert storage.load_state(64).turns
+    fake.message(64, "/forget")
+    done = _reply(fake, 64, "deleted")
+    assert "1 questions" in done.params["text"]
+    assert not storage.load_state(64).turns
+    assert not [r for r in storage.feedback_rows() if r[-1] == 64]
+    fake.message(64, "/stats", user_id=ADMIN)  # the admin's view no longer holds the chat's question
+    stats = _reply(fake, 64, "Unknown answers")
+    assert "Unknown answers: 0/0" in stats.params["text"]
+
+
+def test_the_question_log_keeps_to_its_retention_period_and_is_private(tmp_path):
+    from bot.models import Answer
+
+    storage = BotStorage(tmp_path / "bot.sqlite3", retention_days=30)
+    try:
+        old = storage.log_answer(1, Answer(question="old", language="en", kind="answer", answer="a"))
+        new = storage.log_answer(2, Answer(question="new", language="en", kind="answer", answer="b"))
+        storage.record_feedback(old, 1, 1)
+        storage._db.execute("UPDATE questions SET asked = asked - 31 * 86400 WHERE id = ?", (old,))
+        storage._db.commit()
+        assert storage.purge_expired() == 1
+        assert [r[0] for r in storage._db.execute("SELECT id FROM questions")] == [new]
+        assert not storage.feedback_rows()
+    finally:
+        storage.close()
+    assert (tmp_path / "bot.sqlite3").stat().st_mode & 0o077 == 0  # readable by the bot's user only

@@ -35,6 +35,7 @@ from ingest.embedders import load_embedders
 from ingest.loader import Knowledge, KnowledgeError, load_knowledge
 from ingest.schema import Lang
 from ingest.settings import Settings
+from ingest.snapshots import last_good_knowledge
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000
@@ -76,7 +77,7 @@ class Engine(Browsing):
         self.settings = settings
         self.llm = llm
         self.embedders = retriever.embedders if retriever else load_embedders(settings)
-        knowledge = load_knowledge(settings.knowledge_dir)
+        knowledge = _knowledge_to_serve(settings)
         glossary = Glossary(knowledge)
         self.retriever = retriever or HybridRetriever(settings, embedders=self.embedders, glossary=glossary)
         self.retriever.glossary = glossary
@@ -203,9 +204,10 @@ class Engine(Browsing):
 
     def _route(self, q: Question, vectors, entities: Slots) -> Intent:
         intent = self.router.predict(vectors, entities, q.written_in)
-        if entities.indicators and (entities.role or entities.figures) and intent.name not in FIGURE_INTENTS:
-            # An indicator named by its printed name, with words of figures (「作り手の数」の現状値は？):
-            # its figures, whatever else the question resembles.
+        asks_figures = entities.role or entities.figures or entities.asks == "count"
+        if entities.indicators and asks_figures and intent.name not in FIGURE_INTENTS:
+            # An indicator named by its printed name, with words of figures (「作り手の数」の現状値は？,
+            # "How many certified craftspeople…?"): its figures, whatever else the question resembles.
             return Intent("kpi_value", intent.score, intent.margin, "slots", intent.alternatives)
         if intent.margin >= LOW_MARGIN:
             return intent
@@ -323,6 +325,19 @@ class Engine(Browsing):
         self.retriever.glossary = glossary
         self.retriever.reload()
         self._build(knowledge, glossary)
+
+
+def _knowledge_to_serve(settings: Settings) -> Knowledge:
+    """The knowledge folder; when it is invalid, the knowledge the active index was built from (one clear
+    log line), so a half-saved file does not stop the bot. Without a snapshot the error stands."""
+    try:
+        return load_knowledge(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        snapshot = last_good_knowledge(settings)
+        if snapshot is None:
+            raise
+        log.error("knowledge is invalid, serving the last good index and its knowledge (%s): %s", snapshot, exc)
+        return load_knowledge(snapshot)
 
 
 def _shown(answer: Answer, slots: Slots) -> Slots:

@@ -56,6 +56,7 @@ COMMANDS = {
         ("sources", "What the guide answers from"),
         ("lang", "Answer language"),
         ("about", "About this bot"),
+        ("forget", "Delete what the bot keeps about this chat"),
     ],
     "ja": [
         ("start", "はじめに・質問の例"),
@@ -66,6 +67,7 @@ COMMANDS = {
         ("sources", "参照している資料"),
         ("lang", "回答の言語"),
         ("about", "このボットについて"),
+        ("forget", "このチャットの保存データを削除"),
     ],
 }
 
@@ -123,7 +125,7 @@ def build_application(
     application = builder.build()
     application.bot_data[KEY] = Services(
         engine=engine or Engine(settings, llm=llm),
-        storage=storage or BotStorage(settings.data_dir / "bot.sqlite3"),
+        storage=storage or BotStorage(settings.data_dir / "bot.sqlite3", bot_settings.retention_days),
         bot_settings=bot_settings,
         settings=settings,
         limiter=RateLimiter(bot_settings.questions_per_minute),
@@ -138,6 +140,7 @@ def build_application(
     application.add_handler(CommandHandler("try", commands.try_command, filters=only_new))
     application.add_handler(CommandHandler("programs", commands.programs, filters=only_new))
     application.add_handler(CommandHandler("sources", commands.sources, filters=only_new))
+    application.add_handler(CommandHandler("forget", commands.forget, filters=only_new))
     application.add_handler(CommandHandler("stats", admin.stats, filters=only_new))
     application.add_handler(CommandHandler("reingest", admin.reingest, filters=only_new))
     application.add_handler(CommandHandler("unanswered", admin.unanswered, filters=only_new))

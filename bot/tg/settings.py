@@ -18,6 +18,7 @@ class BotSettings(BaseSettings):
     webhook_port: int = Field(default=8443, validation_alias="WEBHOOK_PORT")
     webhook_secret: SecretStr | None = Field(default=None, validation_alias="WEBHOOK_SECRET")
     workers: int = Field(default=2, ge=1, validation_alias="GUIDE_WORKERS")
+    retention_days: int = Field(default=90, ge=1, validation_alias="QUESTION_LOG_RETENTION_DAYS")
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

@@ -26,9 +26,18 @@ class Stats:
     topics: list[tuple[str, int]]
 
 
+DAY_S = 86_400
+
+
 class BotStorage:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, retention_days: int = 90):
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Questions are personal data: only the bot's own user may read the file (SQLite gives its -wal and
+        # -shm side files the same permissions).
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)
+        self.retention_days = retention_days
+        self._purged_at = 0.0
         self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
         self._lock = threading.Lock()
         with self._lock, self._db:
@@ -64,8 +73,33 @@ class BotStorage:
                 """
             )
 
+        self.purge_expired()
+
     def close(self) -> None:
         self._db.close()
+
+    # ---------------------------------------------------------------- privacy
+    def purge_expired(self, now: float | None = None) -> int:
+        """Delete questions, their feedback and conversations older than the retention period; the count."""
+        cutoff = (time.time() if now is None else now) - self.retention_days * DAY_S
+        self._purged_at = time.monotonic()
+        with self._lock, self._db:
+            self._db.execute(
+                "DELETE FROM feedback WHERE question_id IN (SELECT id FROM questions WHERE asked < ?)", (cutoff,)
+            )
+            gone = self._db.execute("DELETE FROM questions WHERE asked < ?", (cutoff,)).rowcount
+            self._db.execute("DELETE FROM conversations WHERE updated < ?", (cutoff,))
+        return gone
+
+    def forget_chat(self, chat_id: int) -> int:
+        """/forget: everything stored about a chat (questions, feedback, conversation, settings); the count
+        of questions deleted."""
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM feedback WHERE chat_id = ?", (chat_id,))
+            gone = self._db.execute("DELETE FROM questions WHERE chat_id = ?", (chat_id,)).rowcount
+            self._db.execute("DELETE FROM conversations WHERE chat_id = ?", (chat_id,))
+            self._db.execute("DELETE FROM chat_settings WHERE chat_id = ?", (chat_id,))
+        return gone
 
     # ---------------------------------------------------------------- settings
     def chat_lang(self, chat_id: int) -> str | None:
@@ -103,6 +137,8 @@ class BotStorage:
 
     # ---------------------------------------------------------------- questions and feedback
     def log_answer(self, chat_id: int, answer: Answer) -> int:
+        if time.monotonic() - self._purged_at > 3600:  # a long-running bot keeps to the retention period too
+            self.purge_expired()
         sources = json.dumps([s.model_dump() for s in answer.sources], ensure_ascii=False)
         with self._lock, self._db:
             cur = self._db.execute(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections import deque
+from contextvars import ContextVar
 
 from telegram import Update
 from telegram.error import BadRequest, TelegramError
@@ -19,14 +19,15 @@ from bot.tg.texts import EXAMPLES, t
 
 log = logging.getLogger(__name__)
 MAX_ROW_ID = 2**63 - 1  # SQLite's largest row id
-_ANSWERED: deque[int] = deque(maxlen=1024)  # update ids whose callback query was answered
+# Whether this press was answered: each update runs in its own task, so the flag is the press's own.
+_answered: ContextVar[bool] = ContextVar("callback_answered", default=False)
 
 
 async def acknowledge(update: Update, text: str | None = None) -> None:
     """Stop the button's spinner, once; a press that is too old to answer is not an error worth failing on."""
-    if update.update_id in _ANSWERED:
+    if _answered.get():
         return
-    _ANSWERED.append(update.update_id)
+    _answered.set(True)
     try:
         await with_retry(lambda: update.callback_query.answer(text))
     except TelegramError as exc:
@@ -35,6 +36,7 @@ async def acknowledge(update: Update, text: str | None = None) -> None:
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Route a button press by its compact callback data."""
+    _answered.set(False)
     query = update.callback_query
     callback = Callback.decode(query.data)
     if callback is None or not callback.args or update.effective_chat is None:

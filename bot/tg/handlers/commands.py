@@ -33,9 +33,17 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await with_retry(lambda: update.effective_message.reply_text(t("help", ui_lang(update, context))))
 
 
+async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Delete everything kept about this chat: questions, feedback, conversation, language setting."""
+    lang = ui_lang(update, context)  # read before the setting is deleted
+    gone = services(context).storage.forget_chat(update.effective_chat.id)
+    await with_retry(lambda: update.effective_message.reply_text(t("forgotten", lang, count=gone)))
+
+
 async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """What the bot is and what it keeps."""
-    await with_retry(lambda: update.effective_message.reply_text(t("about", ui_lang(update, context))))
+    text = t("about", ui_lang(update, context), days=services(context).bot_settings.retention_days)
+    await with_retry(lambda: update.effective_message.reply_text(text))
 
 
 async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
