@@ -324,7 +324,9 @@ def test_server_path_against_chroma_run(chroma_server, small_knowledge, tmp_path
     assert again.embedded == 0 and again.generation == first.generation
 
     # A second host with its own manifest, same server and prefix: its generation 1 collides with nothing.
-    other = settings.model_copy(update={"data_dir": tmp_path / "other-host"})
+    other = make_settings(
+        tmp_path / "other-host", small_knowledge, CHROMA_HOST=host, CHROMA_PORT=str(port), GUIDE_COLLECTION_PREFIX="srv"
+    )
     theirs = run_ingest(other, embedders=embedders)
     assert theirs.generation == first.generation and theirs.embedded == theirs.passages
     assert all(client.get_collection(name).count() == first.passages for name in mine)  # ours intact

@@ -156,6 +156,10 @@ def plan_kpis(ctx: Context, kit: Kit) -> Answer:
         return kpi_value(ctx, kit)  # one indicator's figures asked, by name or by words of its own
     plans = [p for p in ctx.slots.plans if any(k.plan == p for k in kit.knowledge.kpis.values())]
     if not plans:
+        if _from_evidence(ctx, kit):
+            # No plan named, but one indicator by a paraphrase of its name (「伝統工芸品産業の従事者数は
+            # どう推移してる？」): its figures.
+            return kpi_value(ctx, kit)
         from bot.core.handlers.documents import unknown
 
         return unknown(ctx, kit, "no_plan_named", [], cites)
