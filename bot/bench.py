@@ -128,8 +128,25 @@ def bench_answers(settings: Settings, rounds: int = 5) -> int:
     print(f"latency p50: {p50:.0f} ms   p95: {p95:.0f} ms   max: {max(latencies):.0f} ms")
     print(f"first-seen questions: p50 {percentile(first, 0.5):.0f} ms   p95 {percentile(first, 0.95):.0f} ms")
     print(f"routing (entities + classifier): p50 {percentile(routing, 0.5):.1f} ms   max {max(routing):.1f} ms")
+    for threads in (1, 2):
+        n, per_s = _throughput(engine, threads)
+        print(f"throughput, {n} distinct questions (no query cache), {threads} thread(s): {per_s:.1f} answers/s")
     print(f"peak memory (max RSS): {peak_rss_mb():.0f} MB")
     return 0
+
+
+def _throughput(engine, threads: int) -> tuple[int, float]:
+    """Answers per second over the dev QA questions, each seen once (the query-vector cache emptied)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.evaluation import load_questions, split_files
+
+    questions = list(dict.fromkeys(q["question"] for q in load_questions(split_files("dev"))))
+    engine.retriever.clear_query_cache()
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(engine.ask, questions))
+    return len(questions), len(questions) / (time.perf_counter() - started)
 
 
 def bench_telegram(settings: Settings, chats: int = 200) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ RRF_K = 60
 _CITY = re.compile(r"kanazawa|金沢", re.I)
 CANDIDATES = 40  # per signal and language
 SAME_LANGUAGE_HANDICAP = 0.08
+QUERY_CACHE_SIZE = 2048  # recent questions' vectors (a few MB)
 
 
 @dataclass
@@ -88,6 +90,8 @@ class HybridRetriever:
         self.embedders = embedders or load_embedders(settings)
         self.store = store or IndexStore(settings)
         self._lock = threading.Lock()
+        self._vectors: OrderedDict[str, dict[str, np.ndarray]] = OrderedDict()
+        self._vector_lock = threading.Lock()
         self.reload()
 
     def reload(self) -> None:
@@ -164,8 +168,23 @@ class HybridRetriever:
         return self._headings.get(lang, [])
 
     def embed(self, query: str) -> dict[str, np.ndarray]:
-        """The question's vectors, one per signal (routing reuses them)."""
-        return {e.key: e.embed_queries([query])[0] for e in self.embedders}
+        """The question's vectors, one per signal (routing reuses them). Embedding is most of an answer's
+        time and popular questions repeat ("Where can I try gold leaf?"), so recent ones are remembered."""
+        with self._vector_lock:
+            cached = self._vectors.get(query)
+            if cached is not None:
+                self._vectors.move_to_end(query)
+                return cached
+        vectors = {e.key: e.embed_queries([query])[0] for e in self.embedders}
+        with self._vector_lock:
+            self._vectors[query] = vectors
+            while len(self._vectors) > QUERY_CACHE_SIZE:
+                self._vectors.popitem(last=False)
+        return vectors
+
+    def clear_query_cache(self) -> None:
+        with self._vector_lock:
+            self._vectors.clear()
 
     def sentence_vectors(self, ids: list[str], key: str) -> list[np.ndarray | None]:
         """The stored vectors of quotable sentences (None for one the index does not hold)."""

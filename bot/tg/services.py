@@ -31,6 +31,7 @@ class Services:
     limiter: RateLimiter
     executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=2))
     reingest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    in_flight: int = 0  # answers being prepared now (the event loop's own count: no lock needed)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run engine work (CPU-bound, synchronous) off the event loop, on a small pool."""

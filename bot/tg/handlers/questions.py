@@ -18,6 +18,7 @@ from bot.tg.texts import t
 
 log = logging.getLogger(__name__)
 TYPING_TIMEOUT_S = 3.0
+TYPING_MAX_IN_FLIGHT = 4  # answers being prepared at once above which no typing indicator is sent
 
 
 def addressed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
@@ -51,7 +52,28 @@ async def answer_question(
         if s.limiter.warn_once(user.id):
             await with_retry(lambda: context.bot.send_message(chat_id, t("too_fast", ui_lang(update, context))))
         return
-    typing = asyncio.create_task(_typing(context.bot, chat_id))  # best effort, never in the answer's way
+    # Best effort, never in the answer's way; under a burst it is left out, since every call counts against
+    # Telegram's ~30 messages/s that the answers need.
+    busy = s.in_flight >= TYPING_MAX_IN_FLIGHT
+    typing = asyncio.create_task(_typing(context.bot, chat_id)) if not busy else None
+    s.in_flight += 1
+    try:
+        await _answer(update, context, question, reply, location, typing)
+    finally:
+        s.in_flight -= 1
+
+
+async def _answer(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    question: str,
+    reply: bool,
+    location: tuple[float, float] | None,
+    typing: asyncio.Task | None,
+) -> None:
+    """The engine's answer, logged, with the conversation saved, then sent (the typing call stops)."""
+    s = services(context)
+    chat_id = update.effective_chat.id
     fixed = chat_lang(update, context)
     state = await s.run(s.storage.load_state, chat_id)
     answer, state = await s.run(s.engine.ask, question, state, lang=fixed, location=location)
@@ -60,7 +82,8 @@ async def answer_question(
     if len(question.strip()) > MAX_QUESTION_CHARS:
         await with_retry(lambda: context.bot.send_message(chat_id, t("truncated", answer.language)))
     reply_to = update.effective_message.message_id if reply and update.effective_message else None
-    typing.cancel()
+    if typing is not None:
+        typing.cancel()
     await send_answer(context.bot, chat_id, answer, question_id, reply_to)
 
 
