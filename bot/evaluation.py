@@ -157,7 +157,13 @@ def kpi_of(item: dict, knowledge) -> object | None:
     if not item.get("kpi_indicator_ja"):
         return None
     wanted = _bare(item["kpi_indicator_ja"])
-    matches = [k for k in knowledge.kpis.values() if k.plan == item.get("kpi_plan") and _bare(k.indicator.ja) == wanted]
+    matches = [
+        k
+        for k in knowledge.kpis.values()
+        if k.plan == item.get("kpi_plan")
+        # a subgroup printed after the name (「保育利用率 1 歳児」) is a field of its own in the record
+        and wanted in (_bare(k.indicator.ja), _bare(k.indicator.ja + (k.subgroup_as_printed or "")))
+    ]
     matches.sort(key=lambda kpi: kpi.repeat_of is not None)
     return matches[0] if matches else None
 

@@ -141,12 +141,12 @@ def _idf(names) -> dict[str, float]:
 
 def name_words(text: str, lang: str) -> set[str]:
     """The words of a name or question that identify an indicator (stemmed English, Sudachi Japanese)."""
-    tokens = tokenize(_unqualified(text) if lang == "en" else text, lang)
+    tokens = tokenize(unqualified(text) if lang == "en" else text, lang)
     tokens = [part for t in tokens for part in (t.split("-") if "-" in t else [t])]  # bike-share = bike share
     return {_stem(t) for t in tokens if t not in _NAME_STOP and len(t) > 1 and not t.isdigit()}
 
 
-def _unqualified(name: str) -> str:
+def unqualified(name: str) -> str:
     """An indicator's name without its bracketed qualifiers ((累計), (R2～R6の合計), (cumulative))."""
     return re.sub(r"\s*[（(][^（()）]*[)）]", "", name).strip() or name
 
@@ -232,7 +232,7 @@ class EntityRecognizer:
         self.areas = _table([(sorted(en), sorted(ja), [key]) for key, (en, ja) in areas.items()])
         # An indicator is also named without its printed qualifier: 「子育てアプリのダウンロード数（累計）」.
         self._name_words = {
-            lang: {kpi.id: name_words(_unqualified(kpi.indicator.get(lang)), lang) for kpi in k.kpis.values()}
+            lang: {kpi.id: name_words(unqualified(kpi.indicator.get(lang)), lang) for kpi in k.kpis.values()}
             for lang in ("en", "ja")
         }
         self._idf = {lang: _idf(names.values()) for lang, names in self._name_words.items()}
@@ -240,7 +240,7 @@ class EntityRecognizer:
             (key, kpi)
             for kpi in k.kpis.values()
             for name in (kpi.indicator.ja, kpi.indicator.en)
-            for key in dict.fromkeys([indicator_key(name), indicator_key(_unqualified(name))])
+            for key in dict.fromkeys([indicator_key(name), indicator_key(unqualified(name))])
             if len(key) >= (4 if name is kpi.indicator.ja else MIN_ENGLISH_KEY)
         ]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import quote_plus
 
 from bot.core.blocks import ContactItem, ContactsBlock, KpiBlock, KpiRow, NoticeBlock, TopicsBlock, VenueItem
-from bot.core.entities import EntityRecognizer, indicator_key
+from bot.core.entities import EntityRecognizer, indicator_key, unqualified
 from bot.core.lexicon import PhraseMatcher, Phrases, words
 from bot.documents import DocumentTexts
 from bot.extractive import SentenceScorer
@@ -184,12 +184,14 @@ class Kit:
         )
 
     def twins(self, kpi: Kpi) -> list[Kpi]:
-        """The same indicator printed elsewhere (another plan, or repeated), first printing first."""
-        key = indicator_key(kpi.indicator.ja)
+        """The same indicator printed elsewhere (another plan, or repeated), first printing first: the same
+        name once the printed qualifiers are set aside (「…人数 (本市の制度活用による) (R2~R6の合計)」 in the
+        strategy is 「…人数(本市の制度活用による: 累計)」 in the SDGs plan)."""
+        key = indicator_key(unqualified(kpi.indicator.ja))
         return [
             k
             for k in self.knowledge.kpis.values()
-            if k.id != kpi.id and indicator_key(k.indicator.ja) == key and k.repeat_of is None
+            if k.id != kpi.id and indicator_key(unqualified(k.indicator.ja)) == key and k.repeat_of is None
         ]
 
     # ------------------------------------------------------------------ names

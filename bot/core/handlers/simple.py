@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from bot.core.handlers import handles, reply
+from bot.core.handlers import Handler, handles, reply
 from bot.core.kit import Kit
 from bot.core.types import Context
 from bot.models import Answer
 
-
-@handles("offtopic")
-def offtopic(ctx: Context, kit: Kit) -> Answer:
-    return reply(ctx, "offtopic", [kit.notice("scope")], ctx.cites, "offtopic")
+# intent -> the notice that is the whole reply (its reason code is the intent)
+NOTICE_ONLY = {"offtopic": "scope", "greeting": "greeting", "thanks": "thanks", "empty": "empty", "injection": "scope"}
 
 
-@handles("greeting")
-def greeting(ctx: Context, kit: Kit) -> Answer:
-    return reply(ctx, "offtopic", [kit.notice("greeting")], ctx.cites, "greeting")
+def _notice_only(intent: str, key: str) -> Handler:
+    @handles(intent)
+    def handler(ctx: Context, kit: Kit) -> Answer:
+        return reply(ctx, "offtopic", [kit.notice(key)], ctx.cites, intent)
+
+    return handler
 
 
-@handles("thanks")
-def thanks(ctx: Context, kit: Kit) -> Answer:
-    return reply(ctx, "offtopic", [kit.notice("thanks")], ctx.cites, "thanks")
-
-
-@handles("empty")
-def empty(ctx: Context, kit: Kit) -> Answer:
-    return reply(ctx, "offtopic", [kit.notice("empty")], ctx.cites, "empty")
-
-
-@handles("injection")
-def injection(ctx: Context, kit: Kit) -> Answer:
-    return reply(ctx, "offtopic", [kit.notice("scope")], ctx.cites, "injection")
+HANDLERS = {intent: _notice_only(intent, key) for intent, key in NOTICE_ONLY.items()}
+offtopic = HANDLERS["offtopic"]
