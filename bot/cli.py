@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ from ingest.loader import KnowledgeError
 from ingest.pipeline import ACTIONS, KINDS, IngestReport, run_ingest
 from ingest.schema import RECORD_KINDS
 from ingest.settings import PROJECT_ROOT
-from ingest.store import IndexMissing, IndexStore, ModelMismatch
+from ingest.store import IndexMissing, IndexStore, ModelMismatch, is_disk_problem
 
 log = logging.getLogger("guide")
 
@@ -245,6 +246,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the previous index is still the one served", file=sys.stderr)
         return 130
+    except (OSError, sqlite3.OperationalError) as exc:  # a read-only or full data directory, a file in its way
+        if not is_disk_problem(exc):
+            raise
+        print(f"error: cannot write to the data directory ({exc}); the previous index is unchanged", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

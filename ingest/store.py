@@ -9,6 +9,7 @@ The previous generation is kept one round longer so that a bot process still rea
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import logging
@@ -26,6 +27,16 @@ import numpy as np
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
+DISK_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EEXIST, errno.ENOTDIR}
+
+
+def is_disk_problem(exc: OSError | sqlite3.OperationalError) -> bool:
+    """A read-only or full data directory, or a file where a folder should be: said in one line, not a traceback."""
+    if isinstance(exc, OSError):
+        return exc.errno in DISK_ERRNOS
+    text = str(exc).lower()
+    return any(w in text for w in ("readonly", "read-only", "disk is full", "unable to open", "disk i/o"))
+
 
 COPY_BATCH = 500
 

@@ -101,3 +101,12 @@ def test_ask_jsonl_answers_every_line_and_keeps_conversations(monkeypatch, capsy
     kutani = {v.id for v in load_knowledge(settings.knowledge_dir).venues.values() if "kutani_yaki" in v.crafts}
     assert shown[0] and shown[0] <= kutani and not (shown[1] and shown[1] <= kutani)  # line 3: nothing inherited
     assert out[3]["reason"] == "empty"
+
+
+def test_a_data_directory_that_cannot_be_written_is_one_clear_line(tmp_path, monkeypatch, capsys):
+    blocked = tmp_path / "data"
+    blocked.write_text("a file where the data directory should be", encoding="utf-8")
+    monkeypatch.setenv("GUIDE_DATA_DIR", str(blocked))
+    assert guide(["ingest", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write to the data directory") and "Traceback" not in err

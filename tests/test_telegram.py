@@ -455,6 +455,28 @@ def test_a_rejected_token_is_reported_without_showing_it(fake, monkeypatch, tmp_
     assert wrong not in captured.out + captured.err
 
 
+def test_an_unreachable_or_failing_bot_api_at_start_is_one_clear_line(fake, monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_BASE_URL", f"http://127.0.0.1:{_closed_port()}")  # nothing listens there
+    assert main() == 1
+    fake.errors["getMe"] = [(502, "Bad Gateway")]  # an error page instead of getMe's answer
+    monkeypatch.setenv("TELEGRAM_BASE_URL", fake.base_url)
+    assert main() == 1
+    captured = capsys.readouterr()
+    lines = [line for line in captured.out.splitlines() if line.startswith("error:")]
+    assert len(lines) == 2 and all("getMe" in line for line in lines)
+    assert "Traceback" not in captured.out + captured.err and TOKEN not in captured.out + captured.err
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def test_forget_deletes_what_is_kept_about_the_chat(fake, bot):
     fake.message(64, "What is Kaga Yuzen?")
     _reply(fake, 64, "Kaga Yuzen")

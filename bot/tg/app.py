@@ -12,11 +12,12 @@ import hmac
 import json
 import logging
 import signal
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 from telegram import Bot, BotCommand, Update
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -37,7 +38,7 @@ from bot.tg.services import KEY, Services
 from bot.tg.settings import BotSettings
 from bot.tg.storage import BotStorage
 from ingest.settings import Settings
-from ingest.store import IndexMissing, ModelMismatch
+from ingest.store import IndexMissing, ModelMismatch, is_disk_problem
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -245,6 +246,17 @@ def main(settings: GuideSettings | None = None) -> int:
         # PTB's message quotes the token itself: say it in our words instead.
         print("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather (the token is not shown here).")
         return 2
+    except TelegramError as exc:  # getMe failed: the API is unreachable or answers with an error page
+        where = bot_settings.base_url or "https://api.telegram.org"
+        reason = str(exc).replace(bot_settings.token_value(), "<token>")
+        print(f"error: the Telegram Bot API at {where} did not answer getMe ({reason}); check the network.")
+        return 1
+    except (OSError, sqlite3.OperationalError) as exc:
+        if not is_disk_problem(exc):
+            log.exception("The bot stopped because of an error")
+            return 1
+        print(f"error: cannot write to the data directory {settings.index.data_dir}: {exc}")
+        return 1
     except Exception:  # logged through the redacting formatter, never printed raw
         log.exception("The bot stopped because of an error")
         return 1
