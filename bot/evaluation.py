@@ -54,7 +54,18 @@ def invented_numbers(answer: Answer, known: set[str]) -> list[str]:
     digits occur elsewhere.
     """
     text = _CITATION.sub(" ", _URL.sub(" ", unicodedata.normalize("NFKC", answer.answer)))
-    return [n for n in _numbers(text) if n not in known]
+    return [n for n in _numbers(text) if n not in known | computed_numbers(answer)]
+
+
+def computed_numbers(answer: Answer) -> set[str]:
+    """Numbers the guide computed rather than stated: distances from a point to a venue's coordinates."""
+    out: set[str] = set()
+    for block in answer.blocks:
+        for item in getattr(block, "items", None) or []:
+            metres = getattr(item, "distance_m", None)
+            if metres is not None:
+                out |= {str(metres), f"{metres / 1000:.1f}", f"{metres:,}"}
+    return out
 
 
 @dataclass

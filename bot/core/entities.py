@@ -357,7 +357,7 @@ class EntityRecognizer:
             missing = len(absent)
             if missing > (1 if len(name) >= 4 else 0):  # a long name may be given without one of its words
                 continue
-            if absent and absent & set(sorted(name, key=lambda w: -self._idf[lang][w])[:2]):
+            if absent and absent & set(sorted(name, key=lambda w: (-self._idf[lang][w], w))[:2]):
                 continue  # but not without a word that tells it apart ("… support workers" is not "… support")
             score = (missing, -len(name))
             if best is None or score < best:
@@ -374,7 +374,7 @@ class EntityRecognizer:
         for kpi_id, name in self._name_words[lang].items():
             if len(name) < 4:
                 continue
-            rarest = sorted(name, key=lambda w: -idf[w])[:2]
+            rarest = sorted(name, key=lambda w: (-idf[w], w))[:2]
             matched = name & question
             if len(matched) < 3 or not set(rarest) <= matched:
                 continue
