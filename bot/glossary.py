@@ -38,7 +38,7 @@ def _strip_paren(name: str) -> list[str]:
     return list(dict.fromkeys(x.strip() for x in out if len(x.strip()) >= (2 if has_japanese(x) else 4)))
 
 
-def _title_variants(title: str) -> list[str]:
+def title_variants(title: str) -> list[str]:
     """How people shorten a plan's title: no edition in brackets, no city, no '2nd' / '第2次'."""
     base = re.sub(r"\s*[（(].*?[)）]\s*$", "", title.split(":")[0]).strip()
     short = re.sub(r"^(Kanazawa City |Kanazawa |金沢市\s*|金沢\s*)", "", base)
@@ -74,8 +74,8 @@ class Glossary:
         for doc in knowledge.documents.values():
             self.entries.append(
                 Entry(
-                    _title_variants(doc.meta.title_en),
-                    _title_variants(doc.meta.title_ja),
+                    title_variants(doc.meta.title_en),
+                    title_variants(doc.meta.title_ja),
                     record=f"document:{doc.meta.id}",
                 )
             )

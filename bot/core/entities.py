@@ -21,6 +21,7 @@ from rapidfuzz import fuzz
 
 from bot.core.lexicon import PhraseMatcher, Phrases, load_lexicon, normalise, words
 from bot.core.types import Entities
+from bot.glossary import title_variants
 from ingest.keywords import tokenize
 from ingest.loader import Knowledge
 from ingest.numbers import era_years
@@ -81,14 +82,6 @@ def _distinctive(name: str) -> bool:
         return False
     tokens = words(name).split()
     return not tokens or any(t not in _PLACE_NAMES and t not in _GENERIC_NAMES for t in tokens)
-
-
-def _title_variants(title: str) -> list[str]:
-    base = re.sub(r"\s*[（(].*?[)）]\s*$", "", title.split(":")[0]).strip()
-    short = re.sub(r"^(Kanazawa City |Kanazawa |金沢市\s*|金沢\s*)", "", base)
-    shorter = re.sub(r"^(2nd(-Term)? |第[0-9２]+[次期]\s*)", "", short)
-    shorter = re.sub(r"^(Kanazawa |金沢版?)", "", shorter)
-    return [t for t in dict.fromkeys([title, base, short, shorter]) if len(t) >= 4]
 
 
 _NAME_STOP = frozenset(
@@ -209,8 +202,8 @@ class EntityRecognizer:
         self.plans = _table(
             [
                 (
-                    _title_variants(d.meta.title_en) + list(d.meta.aliases_en),
-                    _title_variants(d.meta.title_ja) + list(d.meta.aliases_ja),
+                    title_variants(d.meta.title_en) + list(d.meta.aliases_en),
+                    title_variants(d.meta.title_ja) + list(d.meta.aliases_ja),
                     [d.meta.id],
                 )
                 for d in k.documents.values()
