@@ -75,18 +75,6 @@ def counted_thing(question: str) -> re.Pattern | None:
     return None
 
 
-# Stricter: the question itself is a "when" or a "how many" question (not a "when" inside a clause).
-_ASKS = {
-    "year": re.compile(r"^\s*when\b|\b(what|which) year\b|\bsince when\b|いつ|何年", re.I),
-    "count": re.compile(r"\bhow (many|much)\b|何人|何件|いくつ|何都市|何か国|何館|何社", re.I),
-}
-
-
-def asks_for(question: str) -> str | None:
-    """'year' or 'count' when the question as a whole asks for a date or a figure."""
-    return next((name for name, pattern in _ASKS.items() if pattern.search(question)), None)
-
-
 def answer_type(question: str) -> str | None:
     for name, (asks, _) in ANSWER_TYPES.items():
         if asks.search(question):

@@ -225,6 +225,16 @@ def main(settings: GuideSettings | None = None) -> int:
     setup_logging([bot_settings.token_value(), secret, llm_key or ""])
     try:
         asyncio.run(verify_token(bot_settings))  # fail fast, before loading the models
+    except InvalidToken:
+        # PTB's message quotes the token itself: say it in our words instead.
+        print("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather (the token is not shown here).")
+        return 2
+    except TelegramError as exc:  # getMe failed: the API is unreachable or answers with an error page
+        where = bot_settings.base_url or "https://api.telegram.org"
+        reason = str(exc).replace(bot_settings.token_value(), "<token>")
+        print(f"error: the Telegram Bot API at {where} did not answer getMe ({reason}); check the network.")
+        return 1
+    try:
         application = build_application(bot_settings, settings.index, llm=configured_llm(settings.llm))
         if not bot_settings.webhook_url:
             application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
@@ -242,15 +252,6 @@ def main(settings: GuideSettings | None = None) -> int:
     except (IndexMissing, ModelMismatch) as exc:
         print(f"error: {exc}")
         return 3
-    except InvalidToken:
-        # PTB's message quotes the token itself: say it in our words instead.
-        print("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather (the token is not shown here).")
-        return 2
-    except TelegramError as exc:  # getMe failed: the API is unreachable or answers with an error page
-        where = bot_settings.base_url or "https://api.telegram.org"
-        reason = str(exc).replace(bot_settings.token_value(), "<token>")
-        print(f"error: the Telegram Bot API at {where} did not answer getMe ({reason}); check the network.")
-        return 1
     except (OSError, sqlite3.OperationalError) as exc:
         if not is_disk_problem(exc):
             log.exception("The bot stopped because of an error")

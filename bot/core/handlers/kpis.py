@@ -9,6 +9,7 @@ never another indicator's figure as if it were the one asked.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.core.blocks import ListBlock, TopicsBlock
 from bot.core.entities import name_words
@@ -44,13 +45,19 @@ def _asked_words(ctx: Context, extra: tuple[str, ...] = ()) -> set[str]:
     """Words of the question that could name an indicator (not its role, year or follow-up words; nor
     the words in `extra`)."""
 
-    lang = ctx.question.written_in
+    stems = _noise_stems(extra)
+    return {w for w in name_words(ctx.question.text, ctx.question.written_in) if w not in stems}
+
+
+@lru_cache(maxsize=64)
+def _noise_stems(extra: tuple[str, ...]) -> frozenset[str]:
+    """The words (as written and as name_words stems them) that name no indicator: tokenised once, not per
+    question."""
     lexicon = load_lexicon()
     noise = [w for p in lexicon.roles.values() for w in (*p.en, *p.ja)]
     noise += [*lexicon.followup_words.en, *lexicon.generic_words.en, *lexicon.generic_words.ja, *extra]
     noise += ["figure", "value", "values", "year", "fy", "how", "many", "much", "what", "about"]
-    stems = set(noise) | name_words(" ".join(noise), "en") | name_words(" ".join(noise), "ja")
-    return {w for w in name_words(ctx.question.text, lang) if w not in stems}
+    return frozenset(set(noise) | name_words(" ".join(noise), "en") | name_words(" ".join(noise), "ja"))
 
 
 def _asks_one_indicator(ctx: Context, kit: Kit) -> bool:
@@ -123,10 +130,8 @@ def kpi_value(ctx: Context, kit: Kit) -> Answer:
         blocks = [TopicsBlock(heading="closest_indicators", items=closest)] if closest else []
         return unknown(ctx, kit, "indicator_not_found", blocks, cites)
     first = next((k for k in kpis if k.repeat_of is None), kpis[0])
-    # The same name in two plans, printed differently ("Workers converted to regular employment …"): both,
-    # each under its own plan; and the same indicator printed again elsewhere.
-    same_name = [k for k in kpis if k.indicator.get(lang) == first.indicator.get(lang) and k.id != first.id]
-    shown = list({k.id: k for k in [first, *same_name, *kit.twins(first)]}.values())
+    # The same indicator printed in another plan or again (Kit.twins): shown with it, each under its own plan.
+    shown = [first, *kit.twins(first)]
     blocks: list = [kit.kpi_block(k, lang, cites, focus=slots.role) for k in shown[:3]]
     kind, reason = "answer", ""
     asked = set(slots.years)

@@ -30,9 +30,7 @@ def addressed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | 
     # Our exact username: "@kanazawa_guide_bot_helper" is another bot's, not a mention of us.
     mention = re.compile(rf"@{re.escape(context.bot.username)}(?![A-Za-z0-9_])", re.I)
     replied = message.reply_to_message and message.reply_to_message.from_user
-    if replied and message.reply_to_message.from_user.id == context.bot.id:
-        return mention.sub(" ", text)
-    if mention.search(text):
+    if (replied and message.reply_to_message.from_user.id == context.bot.id) or mention.search(text):
         return mention.sub(" ", text)
     return None
 
