@@ -128,25 +128,33 @@ def bench_answers(settings: Settings, rounds: int = 5) -> int:
     print(f"latency p50: {p50:.0f} ms   p95: {p95:.0f} ms   max: {max(latencies):.0f} ms")
     print(f"first-seen questions: p50 {percentile(first, 0.5):.0f} ms   p95 {percentile(first, 0.95):.0f} ms")
     print(f"routing (entities + classifier): p50 {percentile(routing, 0.5):.1f} ms   max {max(routing):.1f} ms")
-    for threads in (1, 2):
-        n, per_s = _throughput(engine, threads)
-        print(f"throughput, {n} distinct questions (no query cache), {threads} thread(s): {per_s:.1f} answers/s")
+    for askers in (1, 2, 8, 16):
+        n, per_s, batch = _throughput(engine, askers)
+        print(
+            f"throughput, {n} distinct questions (no query cache), {askers} asking at once: {per_s:.1f} answers/s"
+            f" (questions per embedding batch: {batch:.1f})"
+        )
     print(f"peak memory (max RSS): {peak_rss_mb():.0f} MB")
     return 0
 
 
-def _throughput(engine, threads: int) -> tuple[int, float]:
-    """Answers per second over the dev QA questions, each seen once (the query-vector cache emptied)."""
+def _throughput(engine, threads: int) -> tuple[int, float, float]:
+    """Answers per second over the dev QA questions, each seen once (the query-vector cache emptied), with
+    `threads` questions in flight at once (as the bot's answer threads have under a burst)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from bot.evaluation import load_questions, split_files
 
     questions = list(dict.fromkeys(q["question"] for q in load_questions(split_files("dev"))))
     engine.retriever.clear_query_cache()
+    batcher = engine.retriever.batcher
+    batches, items = batcher.batches, batcher.items
     started = time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(engine.ask, questions))
-    return len(questions), len(questions) / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    per_batch = (batcher.items - items) / max(1, batcher.batches - batches)
+    return len(questions), len(questions) / elapsed, per_batch
 
 
 def bench_telegram(settings: Settings, chats: int = 200) -> int:
@@ -156,9 +164,9 @@ def bench_telegram(settings: Settings, chats: int = 200) -> int:
     test suite on 127.0.0.1; each chat sends one question at the same moment.
     """
     from bot.core.engine import Engine
+    from bot.state.sqlite import SqliteStore
     from bot.tg.app import build_application
     from bot.tg.settings import BotSettings
-    from bot.tg.storage import BotStorage
 
     sys.path.insert(0, str(PROJECT_ROOT))  # the fake Bot API server lives with the tests
     from tests.fake_telegram import BotRunner, FakeBotApi
@@ -170,7 +178,7 @@ def bench_telegram(settings: Settings, chats: int = 200) -> int:
         bot_settings = BotSettings(
             _env_file=None, TELEGRAM_BOT_TOKEN=token, TELEGRAM_BASE_URL=fake.base_url, QUESTIONS_PER_MINUTE="1000"
         )
-        application = build_application(bot_settings, settings, engine, BotStorage(Path(tmp) / "bot.sqlite3"))
+        application = build_application(bot_settings, settings, engine, SqliteStore(Path(tmp) / "bot.sqlite3"))
         runner = BotRunner(application).start()
         questions = [q for q in BENCH_QUESTIONS if "weather" not in q]
         sent_at = {}

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.batching import MicroBatcher
 from bot.glossary import Glossary
 from ingest.embedders import Embedder, load_embedders
 from ingest.keywords import KeywordIndex
@@ -92,6 +93,7 @@ class HybridRetriever:
         self._lock = threading.Lock()
         self._vectors: OrderedDict[str, dict[str, np.ndarray]] = OrderedDict()
         self._vector_lock = threading.Lock()
+        self.batcher = MicroBatcher(self._embed_batch)
         self.reload()
 
     def reload(self) -> None:
@@ -175,12 +177,16 @@ class HybridRetriever:
             if cached is not None:
                 self._vectors.move_to_end(query)
                 return cached
-        vectors = {e.key: e.embed_queries([query])[0] for e in self.embedders}
+        vectors = self.batcher(query)  # with the questions of other chats asked at the same moment
         with self._vector_lock:
             self._vectors[query] = vectors
             while len(self._vectors) > QUERY_CACHE_SIZE:
                 self._vectors.popitem(last=False)
         return vectors
+
+    def _embed_batch(self, queries: list[str]) -> list[dict[str, np.ndarray]]:
+        per_model = {e.key: e.embed_queries(queries) for e in self.embedders}
+        return [{key: matrix[n] for key, matrix in per_model.items()} for n in range(len(queries))]
 
     def clear_query_cache(self) -> None:
         with self._vector_lock:

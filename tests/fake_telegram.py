@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from telegram import Update
 
-from bot.tg.app import register_commands
+from bot.tg.runtime import serve
 
 BOT_ID = 7000001
 BOT_USERNAME = "kanazawa_guide_bot"
@@ -46,6 +45,14 @@ class FakeBotApi:
         self.fail_until = 0.0  # every call fails with 500 until this monotonic time
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering (a slow API)
         self.errors: dict[str, list[tuple[int, str]]] = {}  # method -> errors to answer with, in turn
+        # method -> (until monotonic time, "json" | "html" | "html200"): an outage of one method, answered
+        # with a JSON 500, an nginx-style HTML 502 page, or an HTML page with status 200.
+        self.outages: dict[str, tuple[float, str]] = {}
+        # method -> seconds: the call hangs, and counts as made only if the caller is still there after it
+        # (a caller killed meanwhile made no call).
+        self.hangs: dict[str, float] = {}
+        self.confirmed = 0  # the highest update_id confirmed by a getUpdates offset
+        self.pushed: dict[int, dict] = {}
         self.loop = asyncio.new_event_loop()
         self.port = 0
         self._ready = threading.Event()
@@ -82,8 +89,14 @@ class FakeBotApi:
     def push(self, update: dict) -> int:
         with self._lock:
             update_id = next(self._update_ids)
-            self._updates.append({"update_id": update_id, **update})
+            self.pushed[update_id] = {"update_id": update_id, **update}
+            self._updates.append(self.pushed[update_id])
         return update_id
+
+    def redeliver(self, update_id: int) -> None:
+        """Send an update again, as Telegram does when it did not see the confirmation."""
+        with self._lock:
+            self._updates.append(self.pushed[update_id])
 
     def message(
         self,
@@ -193,6 +206,22 @@ class FakeBotApi:
                 },
                 status=429,
             )
+        outage = self.outages.get(method)
+        if outage and time.monotonic() < outage[0]:
+            with self._lock:
+                self.calls.append(Call(f"{method}:down", params))
+            if outage[1] == "json":
+                return web.json_response(
+                    {"ok": False, "error_code": 500, "description": "Internal Server Error"}, status=500
+                )
+            page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+            return web.Response(text=page, content_type="text/html", status=200 if outage[1] == "html200" else 502)
+        if self.hangs.get(method):
+            await asyncio.sleep(self.hangs[method])
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)
+        if method == "getUpdates" and params.get("offset"):
+            self.confirmed = max(self.confirmed, int(params["offset"]) - 1)
         if method != "getUpdates":
             with self._lock:
                 self.calls.append(Call(method, params))
@@ -242,10 +271,12 @@ class FakeBotApi:
 
 
 class BotRunner:
-    """Runs a PTB Application (initialize, post_init, polling, start) in a thread with its own loop."""
+    """Runs the bot as `guide serve` does (bot.tg.runtime.serve: inbox, outbox, polling or a webhook) in a
+    thread with its own loop."""
 
-    def __init__(self, application):
+    def __init__(self, application, bot_settings=None):
         self.application = application
+        self.bot_settings = bot_settings or application.bot_data["services"].bot_settings
         self.loop = asyncio.new_event_loop()
         self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
@@ -261,17 +292,8 @@ class BotRunner:
         self.loop.run_until_complete(self._main())
 
     async def _main(self) -> None:
-        app = self.application
         self._stop = asyncio.Event()
-        await app.initialize()
-        await register_commands(app)
-        await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
-        await app.start()
-        self._ready.set()
-        await self._stop.wait()
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
+        await serve(self.application, self.bot_settings, self._stop, on_started=self._ready.set)
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self._stop.set)

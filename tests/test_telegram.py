@@ -12,10 +12,11 @@ import httpx
 import pytest
 from telegram.ext import CommandHandler
 
-from bot.tg.app import RedactingFormatter, build_application, main, run_webhook
+from bot.state.sqlite import SqliteStore
+from bot.tg.app import RedactingFormatter, build_application, main
 from bot.tg.callbacks import Callback
+from bot.tg.runtime import serve
 from bot.tg.settings import BotSettings
-from bot.tg.storage import BotStorage
 from tests.fake_telegram import BOT_USERNAME, BotRunner, FakeBotApi
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnop"
@@ -38,7 +39,7 @@ def _bot_settings(fake: FakeBotApi, **extra) -> BotSettings:
 @pytest.fixture()
 def bot(fake, engine, full_index, tmp_path):
     settings = full_index[0]
-    storage = BotStorage(tmp_path / "bot.sqlite3")
+    storage = SqliteStore(tmp_path / "bot.sqlite3")
     application = build_application(_bot_settings(fake, QUESTIONS_PER_MINUTE="5"), settings, engine, storage)
     runner = BotRunner(application).start()
     yield runner
@@ -331,13 +332,13 @@ def test_another_bots_mention_is_not_ours(fake, bot):
 def test_chat_settings_survive_a_restart(fake, engine, full_index, tmp_path):
     settings = full_index[0]
     path = tmp_path / "bot.sqlite3"
-    first = BotRunner(build_application(_bot_settings(fake), settings, engine, BotStorage(path))).start()
+    first = BotRunner(build_application(_bot_settings(fake), settings, engine, SqliteStore(path))).start()
     fake.message(15, "/lang")
     _reply(fake, 15, "language")
     fake.press(15, "lang:ja")
     _reply(fake, 15, "日本語でお答えします")
     first.stop()
-    second = BotRunner(build_application(_bot_settings(fake), settings, engine, BotStorage(path))).start()
+    second = BotRunner(build_application(_bot_settings(fake), settings, engine, SqliteStore(path))).start()
     try:
         fake.message(15, "What is Kaga Yuzen?")
         _reply(fake, 15, "加賀友禅")
@@ -376,11 +377,11 @@ def test_webhook_checks_the_secret_token_and_serves_health(fake, engine, full_in
     bot_settings = _bot_settings(
         fake, WEBHOOK_URL="https://guide.example/hook", WEBHOOK_PORT=str(port), WEBHOOK_SECRET="s3cret-Token"
     )
-    application = build_application(bot_settings, settings, engine, BotStorage(tmp_path / "bot.sqlite3"))
+    application = build_application(bot_settings, settings, engine, SqliteStore(tmp_path / "bot.sqlite3"))
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
     thread = threading.Thread(
-        target=lambda: loop.run_until_complete(run_webhook(application, bot_settings, stop)), daemon=True
+        target=lambda: loop.run_until_complete(serve(application, bot_settings, stop)), daemon=True
     )
     thread.start()
     base = f"http://127.0.0.1:{port}"
@@ -495,7 +496,7 @@ def test_forget_deletes_what_is_kept_about_the_chat(fake, bot):
 def test_the_question_log_keeps_to_its_retention_period_and_is_private(tmp_path):
     from bot.models import Answer
 
-    storage = BotStorage(tmp_path / "bot.sqlite3", retention_days=30)
+    storage = SqliteStore(tmp_path / "bot.sqlite3", retention_days=30)
     try:
         old = storage.log_answer(1, Answer(question="old", language="en", kind="answer", answer="a"))
         new = storage.log_answer(2, Answer(question="new", language="en", kind="answer", answer="b"))

@@ -2,21 +2,20 @@
 
 `guide serve` runs `main()`. Configuration comes from the environment or `.env` (see README):
 TELEGRAM_BOT_TOKEN (required), TELEGRAM_BASE_URL (another Bot API server, e.g. the tests' fake),
-ADMIN_USER_IDS, WEBHOOK_URL / WEBHOOK_LISTEN / WEBHOOK_PORT / WEBHOOK_SECRET for webhook mode.
+ADMIN_USER_IDS, WEBHOOK_URL / WEBHOOK_LISTEN / WEBHOOK_PORT / WEBHOOK_SECRET for webhook mode,
+GUIDE_STATE_URL for a shared state store (several workers).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
-import json
 import logging
 import signal
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
-from aiohttp import web
-from telegram import Bot, BotCommand, Update
+import redis
+from telegram import Bot, BotCommand
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -31,17 +30,19 @@ from telegram.ext import (
 from bot.core.engine import Engine
 from bot.llm import configured_llm
 from bot.settings import GuideSettings
+from bot.state import StateUrlError, open_store
+from bot.state.base import StateStore
 from bot.tg.handlers import admin, buttons, commands, questions
 from bot.tg.handlers.errors import on_error
-from bot.tg.limits import RateLimiter
+from bot.tg.inbox import Inbox, worker_name
+from bot.tg.outbox import Outbox
+from bot.tg.runtime import serve
 from bot.tg.services import KEY, Services
 from bot.tg.settings import BotSettings
-from bot.tg.storage import BotStorage
 from ingest.settings import Settings
 from ingest.store import IndexMissing, ModelMismatch, is_disk_problem
 
 log = logging.getLogger(__name__)
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 NO_TOKEN = (
     "No TELEGRAM_BOT_TOKEN set: create a bot with @BotFather in Telegram, then put "
     "TELEGRAM_BOT_TOKEN=<token> in the environment or .env. Meanwhile, try the guide with `guide chat`."
@@ -109,29 +110,31 @@ def build_application(
     bot_settings: BotSettings,
     settings: Settings,
     engine: Engine | None = None,
-    storage: BotStorage | None = None,
+    storage: StateStore | None = None,
     llm=None,
 ) -> Application:
-    """The Application with every handler; the engine (with the configured LLM, if any) is loaded here once."""
+    """The Application with every handler; the engine (with the configured LLM, if any) is loaded here once.
+    Updates reach the handlers through the inbox (bot/tg/inbox.py), not PTB's Updater."""
     builder = (
-        ApplicationBuilder()
-        .token(bot_settings.token_value())
-        .rate_limiter(AIORateLimiter(max_retries=5))
-        .concurrent_updates(64)
-        .post_init(register_commands)
+        ApplicationBuilder().token(bot_settings.token_value()).rate_limiter(AIORateLimiter(max_retries=5)).updater(None)
     )
     if bot_settings.base_url:
         base = bot_settings.base_url.rstrip("/")
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
     application = builder.build()
-    application.bot_data[KEY] = Services(
+    state_url = bot_settings.state_url.get_secret_value() if bot_settings.state_url else None
+    store = storage or open_store(state_url, settings.data_dir, bot_settings.retention_days)
+    s = Services(
         engine=engine or Engine(settings, llm=llm),
-        storage=storage or BotStorage(settings.data_dir / "bot.sqlite3", bot_settings.retention_days),
+        storage=store,
         bot_settings=bot_settings,
         settings=settings,
-        limiter=RateLimiter(bot_settings.questions_per_minute),
+        owner=worker_name(),
         executor=ThreadPoolExecutor(max_workers=bot_settings.workers),
     )
+    s.outbox = Outbox(application.bot, store, s.io, s.owner)
+    s.inbox = Inbox(application, store, s.io, s.owner)
+    application.bot_data[KEY] = s
     only_new = filters.UpdateType.MESSAGE  # edited messages are ignored on purpose: no second answer
     application.add_handler(CommandHandler("start", commands.start, filters=only_new))
     application.add_handler(CommandHandler("help", commands.help_command, filters=only_new))
@@ -156,51 +159,6 @@ def build_application(
     return application
 
 
-def webhook_app(application: Application, secret: str) -> web.Application:
-    """POST /telegram (secret token checked) feeds the update queue; GET /health for monitoring."""
-
-    async def telegram(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
-            return web.Response(status=403, text="forbidden")
-        try:
-            data = await request.json()
-        except (json.JSONDecodeError, ValueError):
-            return web.Response(status=400, text="bad request")
-        await application.update_queue.put(Update.de_json(data, application.bot))
-        return web.Response(text="ok")
-
-    async def health(request: web.Request) -> web.Response:
-        engine = application.bot_data[KEY].engine
-        return web.json_response({"status": "ok", "index_generation": engine.retriever.generation})
-
-    app = web.Application()
-    app.router.add_post("/telegram", telegram)
-    app.router.add_get("/health", health)
-    return app
-
-
-async def run_webhook(application: Application, bot_settings: BotSettings, stop: asyncio.Event) -> None:
-    """Serve the webhook until `stop` is set; registers the URL with Telegram first."""
-    secret = bot_settings.webhook_secret.get_secret_value() if bot_settings.webhook_secret else ""
-    runner = web.AppRunner(webhook_app(application, secret))
-    await runner.setup()
-    site = web.TCPSite(runner, bot_settings.webhook_listen, bot_settings.webhook_port)
-    async with application:
-        await application.bot.set_webhook(
-            url=f"{bot_settings.webhook_url.rstrip('/')}/telegram",
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-        await application.start()
-        await register_commands(application)  # post_init only runs inside run_polling / run_webhook
-        await site.start()
-        log.info("webhook listening on %s:%s", bot_settings.webhook_listen, bot_settings.webhook_port)
-        await stop.wait()
-        await application.stop()
-    await runner.cleanup()
-
-
 async def verify_token(bot_settings: BotSettings) -> None:
     """Ask the Bot API who we are: raises InvalidToken when Telegram rejects the token."""
     base = bot_settings.base_url.rstrip("/") if bot_settings.base_url else None
@@ -222,7 +180,8 @@ def main(settings: GuideSettings | None = None) -> int:
         print("WEBHOOK_SECRET must be set with WEBHOOK_URL (Telegram sends it back; other callers are refused).")
         return 2
     llm_key = settings.llm.api_key
-    setup_logging([bot_settings.token_value(), secret, llm_key or ""])
+    state_url = bot_settings.state_url.get_secret_value() if bot_settings.state_url else ""
+    setup_logging([bot_settings.token_value(), secret, llm_key or "", state_url])
     try:
         asyncio.run(verify_token(bot_settings))  # fail fast, before loading the models
     except InvalidToken:
@@ -235,19 +194,28 @@ def main(settings: GuideSettings | None = None) -> int:
         print(f"error: the Telegram Bot API at {where} did not answer getMe ({reason}); check the network.")
         return 1
     try:
-        application = build_application(bot_settings, settings.index, llm=configured_llm(settings.llm))
-        if not bot_settings.webhook_url:
-            application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-            return 0
-        stop = asyncio.Event()
+        store = open_store(state_url or None, settings.index.data_dir, bot_settings.retention_days)
+    except StateUrlError as exc:
+        print(f"error: {exc}")
+        return 2
+    except redis.RedisError as exc:
+        reason = str(exc).replace(state_url, "<GUIDE_STATE_URL>")  # the URL may hold a password
+        print(f"error: the state store at GUIDE_STATE_URL did not answer ({type(exc).__name__}: {reason})")
+        return 1
+    except (OSError, sqlite3.OperationalError) as exc:
+        print(f"error: cannot write to the data directory {settings.index.data_dir}: {exc}")
+        return 1
+    try:
+        application = build_application(bot_settings, settings.index, storage=store, llm=configured_llm(settings.llm))
 
-        async def serve() -> None:
+        async def run() -> None:
+            stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            await run_webhook(application, bot_settings, stop)
+            await serve(application, bot_settings, stop)
 
-        asyncio.run(serve())
+        asyncio.run(run())
         return 0
     except (IndexMissing, ModelMismatch) as exc:
         print(f"error: {exc}")

@@ -18,6 +18,9 @@ class BotSettings(BaseSettings):
     webhook_port: int = Field(default=8443, validation_alias="WEBHOOK_PORT")
     webhook_secret: SecretStr | None = Field(default=None, validation_alias="WEBHOOK_SECRET")
     workers: int = Field(default=2, ge=1, validation_alias="GUIDE_WORKERS")
+    # Where conversation state, chat settings, limits, the question log and the inbox/outbox live:
+    # SQLite under the data directory by default; redis://host:port/db for several workers.
+    state_url: SecretStr | None = Field(default=None, validation_alias="GUIDE_STATE_URL")
     retention_days: int = Field(default=90, ge=1, validation_alias="QUESTION_LOG_RETENTION_DAYS")
 
     @field_validator("admin_user_ids", mode="before")

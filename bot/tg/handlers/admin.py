@@ -10,7 +10,8 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.cli import format_report
-from bot.tg.sending import send_html, with_retry
+from bot.tg import outbox
+from bot.tg.sending import say, send, send_html
 from bot.tg.services import services, ui_lang
 from bot.tg.texts import t
 from ingest.loader import KnowledgeError
@@ -23,7 +24,7 @@ async def _refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     user = update.effective_user
     if services(context).is_admin(user.id if user else None) and update.effective_chat.type == ChatType.PRIVATE:
         return False
-    await with_retry(lambda: update.effective_message.reply_text(t("admin_only", ui_lang(update, context))))
+    await say(update, context, t("admin_only", await ui_lang(update, context)))
     return True
 
 
@@ -31,7 +32,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Questions per day and language, unknown-answer rate, feedback, most asked topics."""
     if await _refuse(update, context):
         return
-    st = await services(context).run(services(context).storage.stats)
+    st = await services(context).io(services(context).storage.stats)
     lines = ["<b>Questions (last 14 days)</b>"]
     lines += [f"{day} {lang}: {n}" for day, lang, n in st.per_day] or ["none yet"]
     rate = f"{100 * st.unknown / st.total:.0f}%" if st.total else "-"
@@ -40,22 +41,22 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if st.topics:
         lines.append("\n<b>Most asked topics</b>")
         lines += [f"{html.escape(subject)}: {n}" for subject, n in st.topics]
-    await send_html(context.bot, update.effective_chat.id, "\n".join(lines))
+    await send_html(context, update.effective_chat.id, "\n".join(lines))
 
 
 async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Recent questions the guide could not answer."""
     if await _refuse(update, context):
         return
-    rows = await services(context).run(services(context).storage.unanswered)
+    rows = await services(context).io(services(context).storage.unanswered)
     if not rows:
-        await with_retry(lambda: update.effective_message.reply_text(t("no_unanswered", ui_lang(update, context))))
+        await say(update, context, t("no_unanswered", await ui_lang(update, context)))
         return
     lines = [
         f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime(asked))} [{lang}] {html.escape(q[:200])}"
         for asked, lang, q in rows
     ]
-    await send_html(context.bot, update.effective_chat.id, "\n".join(lines))
+    await send_html(context, update.effective_chat.id, "\n".join(lines))
 
 
 async def reingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -63,15 +64,15 @@ async def reingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await _refuse(update, context):
         return
     s = services(context)
-    lang = ui_lang(update, context)
+    lang = await ui_lang(update, context)
     chat_id = update.effective_chat.id
     async with s.reingest_lock:
-        await with_retry(lambda: context.bot.send_message(chat_id, t("reingest_started", lang)))
+        await send(context, chat_id, [outbox.message(t("reingest_started", lang))])
         try:
             report = await s.run(run_ingest, s.settings, embedders=s.engine.embedders)
         except KnowledgeError as exc:
             text = f"{t('reingest_failed', lang)}\n<pre>{html.escape(str(exc))}</pre>"
-            await send_html(context.bot, chat_id, text)
+            await send_html(context, chat_id, text)
             return
         await s.run(s.engine.reload)
-    await send_html(context.bot, chat_id, f"<pre>{html.escape(format_report(report))}</pre>")
+    await send_html(context, chat_id, f"<pre>{html.escape(format_report(report))}</pre>")

@@ -10,10 +10,11 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.core.kit import map_url
+from bot.tg import outbox
 from bot.tg.callbacks import Callback
 from bot.tg.handlers.questions import answer_question
 from bot.tg.keyboards import without_feedback
-from bot.tg.sending import send_answer, with_retry
+from bot.tg.sending import send, send_answer, with_retry
 from bot.tg.services import chat_lang, services, ui_lang
 from bot.tg.texts import EXAMPLES, t
 
@@ -41,7 +42,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     callback = Callback.decode(query.data)
     if callback is None or not callback.args or update.effective_chat is None:
         # Not a button we made (old, forged), or pressed on an inline message with no chat to answer in.
-        await acknowledge(update, t("button_invalid", ui_lang(update, context)))
+        await acknowledge(update, t("button_invalid", await ui_lang(update, context)))
         return
     handler = ROUTES[callback.action]
     try:
@@ -52,22 +53,23 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _lang(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
     choice = args[0] if args[0] in ("ja", "en") else None
-    services(context).storage.set_chat_lang(update.effective_chat.id, choice)
+    s = services(context)
+    await s.io(s.storage.set_chat_lang, update.effective_chat.id, choice)
     await acknowledge(update)
     key = f"lang_set_{choice or 'auto'}"
-    await with_retry(lambda: context.bot.send_message(update.effective_chat.id, t(key, ui_lang(update, context))))
+    await send(context, update.effective_chat.id, [outbox.message(t(key, await ui_lang(update, context)))])
 
 
-def _answer_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    return chat_lang(update, context) or ui_lang(update, context)
+async def _answer_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    return await chat_lang(update, context) or await ui_lang(update, context)
 
 
 async def _card(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str, record_id: str) -> None:
     s = services(context)
     await acknowledge(update)
-    answer = s.engine.describe(kind, record_id, _answer_lang(update, context))
+    answer = s.engine.describe(kind, record_id, await _answer_lang(update, context))
     if answer is not None:
-        await send_answer(context.bot, update.effective_chat.id, answer, None)
+        await send_answer(context, update.effective_chat.id, answer, None)
 
 
 async def _craft(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
@@ -85,9 +87,9 @@ async def _program(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tup
 async def _try(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
     s = services(context)
     await acknowledge(update)
-    answer = s.engine.places_for(args[0], ["try"], _answer_lang(update, context))
+    answer = s.engine.places_for(args[0], ["try"], await _answer_lang(update, context))
     if answer is not None:
-        await send_answer(context.bot, update.effective_chat.id, answer, None)
+        await send_answer(context, update.effective_chat.id, answer, None)
 
 
 async def _pin(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
@@ -97,23 +99,20 @@ async def _pin(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[s
     await acknowledge(update)
     if venue is None:
         return
-    lang = _answer_lang(update, context)
+    lang = await _answer_lang(update, context)
     chat_id = update.effective_chat.id
     address = venue.address.ja or venue.address.en or ""
     if venue.location and venue.location.exact:
-        await with_retry(
-            lambda: context.bot.send_venue(
-                chat_id, venue.location.latitude, venue.location.longitude, venue.name.get(lang)[:64], address or "-"
-            )
-        )
+        pin = outbox.venue(venue.location.latitude, venue.location.longitude, venue.name.get(lang)[:64], address or "-")
+        messages = [pin]
     elif address:
         key = "approx_coordinates" if venue.location else "no_coordinates"
-        text = f"{t(key, lang)}\n{venue.name.get(lang)}\n{address}\n{map_url(venue)}"
-        await with_retry(lambda: context.bot.send_message(chat_id, text))
+        messages = [outbox.message(f"{t(key, lang)}\n{venue.name.get(lang)}\n{address}\n{map_url(venue)}")]
     else:
-        await with_retry(lambda: context.bot.send_message(chat_id, t("no_address", lang)))
+        messages = [outbox.message(t("no_address", lang))]
     if venue.confidence != "high":
-        await with_retry(lambda: context.bot.send_message(chat_id, t(f"confidence_{venue.confidence}", lang)))
+        messages.append(outbox.message(t(f"confidence_{venue.confidence}", lang)))
+    await send(context, chat_id, messages)
 
 
 async def _feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
@@ -123,10 +122,11 @@ async def _feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tu
     except (ValueError, IndexError):
         vote, question_id = 0, 0
     if vote not in (1, -1) or not 0 < question_id <= MAX_ROW_ID:  # forged: no such row can exist
-        await acknowledge(update, t("button_invalid", ui_lang(update, context)))
+        await acknowledge(update, t("button_invalid", await ui_lang(update, context)))
         return
-    stored = services(context).storage.record_feedback(question_id, update.effective_chat.id, vote)
-    await acknowledge(update, t("thanks", ui_lang(update, context)) if stored else None)
+    s = services(context)
+    stored = await s.io(s.storage.record_feedback, question_id, update.effective_chat.id, vote)
+    await acknowledge(update, t("thanks", await ui_lang(update, context)) if stored else None)
     if stored and query.message is not None:
         markup = without_feedback(query.message.reply_markup)
         try:
@@ -139,12 +139,12 @@ async def _original(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tu
     """The original sentences behind an answer's translated quotes."""
     s = services(context)
     await acknowledge(update)
-    lang = _answer_lang(update, context)
+    lang = await _answer_lang(update, context)
     answer = s.engine.originals(args[0].split(","), lang)
     if answer is None:
-        await with_retry(lambda: context.bot.send_message(update.effective_chat.id, t("original_gone", lang)))
+        await send(context, update.effective_chat.id, [outbox.message(t("original_gone", lang))])
         return
-    await send_answer(context.bot, update.effective_chat.id, answer, None)
+    await send_answer(context, update.effective_chat.id, answer, None)
 
 
 async def _example(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:

@@ -22,6 +22,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("Error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await context.bot.send_message(update.effective_chat.id, t("error", ui_lang(update, context)))
+            await context.bot.send_message(update.effective_chat.id, t("error", await ui_lang(update, context)))
         except Exception:  # the apology itself failed: nothing more to do
             log.warning("Could not send the error apology")

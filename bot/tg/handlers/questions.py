@@ -12,7 +12,8 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.core.engine import MAX_QUESTION_CHARS
-from bot.tg.sending import send_answer, with_retry
+from bot.tg import outbox
+from bot.tg.sending import answer_messages, say, send
 from bot.tg.services import chat_lang, services, ui_lang
 from bot.tg.texts import t
 
@@ -46,9 +47,9 @@ async def answer_question(
     s = services(context)
     chat_id = update.effective_chat.id
     user = update.effective_user
-    if user is not None and not s.limiter.allow(user.id):
-        if s.limiter.warn_once(user.id):
-            await with_retry(lambda: context.bot.send_message(chat_id, t("too_fast", ui_lang(update, context))))
+    if user is not None and not await s.io(s.storage.allow, user.id, s.bot_settings.questions_per_minute):
+        if await s.io(s.storage.warn_once, user.id):
+            await send(context, chat_id, [outbox.message(t("too_fast", await ui_lang(update, context)))])
         return
     # Best effort, never in the answer's way; under a burst it is left out, since every call counts against
     # Telegram's ~30 messages/s that the answers need.
@@ -69,20 +70,22 @@ async def _answer(
     location: tuple[float, float] | None,
     typing: asyncio.Task | None,
 ) -> None:
-    """The engine's answer, logged, with the conversation saved, then sent (the typing call stops)."""
+    """The engine's answer, logged, then queued with the conversation's new state in one step (so a crash
+    leaves the question either unanswered in the inbox or answered in the outbox); the typing call stops."""
     s = services(context)
     chat_id = update.effective_chat.id
-    fixed = chat_lang(update, context)
-    state = await s.run(s.storage.load_state, chat_id)
+    fixed = await chat_lang(update, context)
+    state = await s.io(s.storage.load_state, chat_id)
     answer, state = await s.run(s.engine.ask, question, state, lang=fixed, location=location)
-    await s.run(s.storage.save_state, chat_id, state)
-    question_id = await s.run(s.storage.log_answer, chat_id, answer)
+    question_id = await s.io(s.storage.log_answer, chat_id, answer)
+    messages = []
     if len(question.strip()) > MAX_QUESTION_CHARS:
-        await with_retry(lambda: context.bot.send_message(chat_id, t("truncated", answer.language)))
+        messages.append(outbox.message(t("truncated", answer.language)))
     reply_to = update.effective_message.message_id if reply and update.effective_message else None
+    messages += answer_messages(answer, question_id, reply_to)
     if typing is not None:
         typing.cancel()
-    await send_answer(context.bot, chat_id, answer, question_id, reply_to)
+    await send(context, chat_id, messages, state=state)
 
 
 async def _typing(bot, chat_id: int) -> None:
@@ -113,4 +116,4 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice, files…: say politely that only text is understood (not in groups)."""
     if update.effective_chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
         return
-    await with_retry(lambda: update.effective_message.reply_text(t("non_text", ui_lang(update, context))))
+    await say(update, context, t("non_text", await ui_lang(update, context)))
