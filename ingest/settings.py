@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     chroma_port: int = Field(default=8000, validation_alias="CHROMA_PORT")
     collection_prefix: str = Field(default="guide", validation_alias="GUIDE_COLLECTION_PREFIX")
     embed_batch_size: int = Field(default=16, ge=1, validation_alias="GUIDE_EMBED_BATCH")
+    # torch intra-op threads of the query-embedding thread while answering (see ingest/embedders.py)
+    query_threads: int = Field(default=1, ge=1, validation_alias="GUIDE_QUERY_THREADS")
 
     @cached_property
     def models_dir(self) -> Path:

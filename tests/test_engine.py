@@ -311,6 +311,7 @@ def test_a_plans_indicators_are_listed_completely(engine):
     )
 
 
+@pytest.mark.eval
 def test_qa_dev_set_meets_the_targets(engine):
     report = run_qa(engine, split_files("dev"))
     assert report.answerable.ok / report.answerable.total >= 0.85, "\n".join(report.failures)
@@ -319,6 +320,7 @@ def test_qa_dev_set_meets_the_targets(engine):
 
 
 @pytest.mark.skipif(not XLING.exists(), reason="shared/reference is not beside the checkout")
+@pytest.mark.eval
 def test_cross_lingual_retrieval_recall(engine):
     """What the guide searches: the question's language, the other language's documents as translations."""
     results = xling_recall(engine, XLING)

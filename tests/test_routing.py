@@ -4,9 +4,12 @@ and the dialogue set's dev part turn by turn. The held-out dialogues are run onl
 
 from __future__ import annotations
 
+import pytest
+
 from bot.eval_dialogue import report_lines, run_dialogues, run_routing
 
 
+@pytest.mark.eval
 def test_routing_table(engine, caplog):
     with caplog.at_level("ERROR"):
         report = run_routing(engine)
@@ -20,6 +23,7 @@ def test_routing_table(engine, caplog):
             assert counts["ok"] / counts["total"] >= 0.6, text
 
 
+@pytest.mark.eval
 def test_dialogues_dev(engine, caplog):
     with caplog.at_level("ERROR"):
         report = run_dialogues(engine, "dev")

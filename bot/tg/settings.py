@@ -17,7 +17,8 @@ class BotSettings(BaseSettings):
     webhook_listen: str = Field(default="127.0.0.1", validation_alias="WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8443, validation_alias="WEBHOOK_PORT")
     webhook_secret: SecretStr | None = Field(default=None, validation_alias="WEBHOOK_SECRET")
-    workers: int = Field(default=2, ge=1, validation_alias="GUIDE_WORKERS")
+    # answer threads: many, so that questions arriving together share one embedding batch (bot/batching.py)
+    workers: int = Field(default=16, ge=1, validation_alias="GUIDE_WORKERS")
     # Where conversation state, chat settings, limits, the question log and the inbox/outbox live:
     # SQLite under the data directory by default; redis://host:port/db for several workers.
     state_url: SecretStr | None = Field(default=None, validation_alias="GUIDE_STATE_URL")
