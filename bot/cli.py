@@ -189,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "what", nargs="?", default="answers", choices=["answers", "ingest", "telegram"], help="which benchmark"
     )
+    p.add_argument(
+        "--workers", type=int, default=1, help="telegram: N webhook worker processes sharing Redis (needs redis-server)"
+    )
     p.set_defaults(func=commands.cmd_bench)
     p = sub.add_parser("ask", help="answer one question (or many with --jsonl)")
     p.add_argument("question", nargs="*", help="the question")

@@ -106,6 +106,11 @@ def cmd_bench(args: argparse.Namespace, root) -> int:
 
     if args.what == "ingest":
         return bench_ingest(root.index)
+    if args.what == "telegram" and args.workers > 1:
+        from bot.bench import BENCH_QUESTIONS
+        from bot.bench_workers import bench_workers
+
+        return bench_workers(root.index, args.workers, [q for q in BENCH_QUESTIONS if "weather" not in q])
     if args.what == "telegram":
         return bench_telegram(root.index)
     return bench_answers(root.index)

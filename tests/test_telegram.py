@@ -470,6 +470,21 @@ def test_an_unreachable_or_failing_bot_api_at_start_is_one_clear_line(fake, monk
     assert "Traceback" not in captured.out + captured.err and TOKEN not in captured.out + captured.err
 
 
+def test_an_unreachable_or_unknown_state_store_is_one_clear_line(fake, monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_BASE_URL", fake.base_url)
+    monkeypatch.setenv("GUIDE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("GUIDE_STATE_URL", f"redis://:hunter2@127.0.0.1:{_closed_port()}/0")
+    assert main() == 1
+    monkeypatch.setenv("GUIDE_STATE_URL", "postgres://db/guide")
+    assert main() == 2
+    captured = capsys.readouterr()
+    lines = [line for line in captured.out.splitlines() if line.startswith("error:")]
+    assert len(lines) == 2 and "state store" in lines[0] and "postgres" in lines[1]
+    assert "hunter2" not in captured.out + captured.err and "Traceback" not in captured.out + captured.err
+
+
 def _closed_port() -> int:
     import socket
 
