@@ -192,9 +192,14 @@ def bench_telegram(settings: Settings, chats: int = 200) -> int:
         latencies = sorted((fake.sent("sendMessage", c)[0].at - sent_at[c]) * 1000 for c in sent_at)
         runner.stop()
     fake.stop()
-    print(f"chats: {chats} writing at once, {len(questions)} distinct questions")
+    print_burst(f"chats: {chats} writing at once, {len(questions)} distinct questions", chats, elapsed, latencies)
+    return 0
+
+
+def print_burst(header: str, chats: int, elapsed: float, latencies: list[float]) -> None:
+    """The figures of a Telegram burst: updates per second, reply latency, this process's peak memory."""
+    print(header)
     print(f"updates handled: {chats / elapsed:.1f} per second ({elapsed:.1f} s for all)")
     p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
     print(f"reply latency p50: {p50:.0f} ms   p95: {p95:.0f} ms   max: {latencies[-1]:.0f} ms")
-    print(f"peak memory (max RSS): {peak_rss_mb():.0f} MB")
-    return 0
+    print(f"peak memory of this process (max RSS): {peak_rss_mb():.0f} MB")

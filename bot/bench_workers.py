@@ -35,14 +35,14 @@ def _healthy(port: int) -> bool:
 
 
 def bench_workers(settings: Settings, workers: int, questions: list[str], chats: int = 200) -> int:
-    from bot.bench import peak_rss_mb, percentile
+    from bot.bench import print_burst
 
     server = shutil.which("redis-server")
     if server is None:
         print("error: redis-server is not on the PATH (Debian: apt-get install redis-server)")
         return 1
     sys.path.insert(0, str(PROJECT_ROOT))  # the fake Bot API server lives with the tests
-    from tests.fake_telegram import FakeBotApi
+    from tests.fake_telegram import FakeBotApi, text_update
 
     fake = FakeBotApi(TOKEN).start()
     redis_port = _free_port()
@@ -81,16 +81,7 @@ def bench_workers(settings: Settings, workers: int, questions: list[str], chats:
             with httpx.Client(headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}, timeout=30) as http:
                 for n in range(chats):
                     chat = 60_000 + n
-                    update = {
-                        "update_id": 10_000 + n,
-                        "message": {
-                            "message_id": n + 1,
-                            "date": int(time.time()),
-                            "chat": {"id": chat, "type": "private"},
-                            "from": {"id": chat, "is_bot": False, "first_name": "B", "language_code": "en"},
-                            "text": questions[n % len(questions)],
-                        },
-                    }
+                    update = text_update(10_000 + n, chat, questions[n % len(questions)])
                     sent_at[chat] = time.monotonic()
                     http.post(f"http://127.0.0.1:{ports[n % workers]}/telegram", json=update)
             fake.wait_for(lambda: all(fake.sent("sendMessage", c) for c in sent_at), timeout=600, interval=0.2)
@@ -103,9 +94,5 @@ def bench_workers(settings: Settings, workers: int, questions: list[str], chats:
                 proc.wait(timeout=60)
             redis.terminate()
             fake.stop()
-    print(f"chats: {chats} writing at once to {workers} webhook workers sharing Redis")
-    print(f"updates handled: {chats / elapsed:.1f} per second ({elapsed:.1f} s for all)")
-    p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
-    print(f"reply latency p50: {p50:.0f} ms   p95: {p95:.0f} ms   max: {latencies[-1]:.0f} ms")
-    print(f"peak memory of this process (max RSS): {peak_rss_mb():.0f} MB")
+    print_burst(f"chats: {chats} writing at once to {workers} webhook workers sharing Redis", chats, elapsed, latencies)
     return 0

@@ -24,6 +24,20 @@ BOT_ID = 7000001
 BOT_USERNAME = "kanazawa_guide_bot"
 
 
+def text_update(update_id: int, chat_id: int, text: str, language_code: str = "en") -> dict:
+    """A text message in a private chat, as Telegram posts it to a webhook."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Test", "language_code": language_code},
+            "text": text,
+        },
+    }
+
+
 @dataclass
 class Call:
     method: str

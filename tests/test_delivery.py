@@ -17,7 +17,7 @@ from bot.tg.app import build_application
 from bot.tg.outbox import Outbox, message
 from bot.tg.settings import BotSettings
 from tests.conftest import _free_port
-from tests.fake_telegram import BotRunner, FakeBotApi
+from tests.fake_telegram import BotRunner, FakeBotApi, text_update
 
 TOKEN = "123456:TEST-TOKEN-delivery"
 
@@ -83,16 +83,7 @@ def test_a_redelivered_webhook_update_is_answered_once(fake, engine, full_index,
         WEBHOOK_SECRET="hook-secret",
     )
     runner = BotRunner(build_application(bot_settings, full_index[0], engine, store)).start()
-    update = {
-        "update_id": 77,
-        "message": {
-            "message_id": 5,
-            "date": 1,
-            "chat": {"id": 43, "type": "private"},
-            "from": {"id": 43, "is_bot": False, "first_name": "T"},
-            "text": "What is Kaga Yuzen?",
-        },
-    }
+    update = text_update(77, 43, "What is Kaga Yuzen?")
     try:
         for _ in range(3):
             posted = httpx.post(
@@ -135,16 +126,7 @@ def test_accepted_updates_and_queued_answers_are_taken_up_at_start(fake, engine,
     delivered when the bot starts again."""
     import json
 
-    update = {
-        "update_id": 900,
-        "message": {
-            "message_id": 5,
-            "date": 1,
-            "chat": {"id": 45, "type": "private"},
-            "from": {"id": 45, "is_bot": False, "first_name": "T"},
-            "text": "What is Kaga Yuzen?",
-        },
-    }
+    update = text_update(900, 45, "What is Kaga Yuzen?")
     store.accept_update(900, "c45", json.dumps(update))
     store.enqueue(46, [message("left in the outbox")])
     bot_settings = BotSettings(_env_file=None, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url)

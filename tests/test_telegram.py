@@ -17,7 +17,7 @@ from bot.tg.app import RedactingFormatter, build_application, main
 from bot.tg.callbacks import Callback
 from bot.tg.runtime import serve
 from bot.tg.settings import BotSettings
-from tests.fake_telegram import BOT_USERNAME, BotRunner, FakeBotApi
+from tests.fake_telegram import BOT_USERNAME, BotRunner, FakeBotApi, text_update
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnop"
 ADMIN = 424242
@@ -390,16 +390,7 @@ def test_webhook_checks_the_secret_token_and_serves_health(fake, engine, full_in
         assert _get(f"{base}/health").json()["status"] == "ok"
         hook = fake.sent("setWebhook")[0].params
         assert hook["url"] == "https://guide.example/hook/telegram" and hook["secret_token"] == "s3cret-Token"
-        update = {
-            "update_id": 1,
-            "message": {
-                "message_id": 1,
-                "date": 1,
-                "chat": {"id": 17, "type": "private"},
-                "from": {"id": 17, "is_bot": False, "first_name": "T"},
-                "text": "九谷焼とは？",
-            },
-        }
+        update = text_update(1, 17, "九谷焼とは？")
         assert httpx.post(f"{base}/telegram", json=update).status_code == 403
         bad = httpx.post(f"{base}/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
         assert bad.status_code == 403

@@ -19,7 +19,7 @@ import pytest
 from bot.core.types import DialogueState
 from bot.tg.keyboards import answer_keyboard
 from tests.conftest import _free_port
-from tests.fake_telegram import FakeBotApi
+from tests.fake_telegram import FakeBotApi, text_update
 
 TOKEN = "123456:TEST-TOKEN-workers"
 SECRET = "workers-secret"
@@ -97,19 +97,6 @@ def test_sigkill_with_six_questions_in_flight_loses_none_and_repeats_none(fake, 
         _stop(again)
 
 
-def _update(update_id: int, chat_id: int, text: str) -> dict:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private"},
-            "from": {"id": chat_id, "is_bot": False, "first_name": "T", "language_code": "en"},
-            "text": text,
-        },
-    }
-
-
 def _markup(call) -> dict:
     markup = call.params.get("reply_markup") or {}
     return json.loads(markup) if isinstance(markup, str) else markup
@@ -152,7 +139,7 @@ def test_two_webhook_workers_on_redis_answer_each_update_once_and_share_follow_u
         with httpx.Client(headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}, timeout=30) as http:
             for turn in (0, 1):
                 for chat in chats:
-                    update = _update(1000 + 2 * chat + turn, chat, dialogue[chat % 2][turn])
+                    update = text_update(1000 + 2 * chat + turn, chat, dialogue[chat % 2][turn])
                     port = ports[(chat + turn) % 2]  # the follow-up goes to the other worker
                     assert http.post(f"http://127.0.0.1:{port}/telegram", json=update).status_code == 200
                     if chat % 10 == 0:  # the same update through the other worker too

@@ -9,6 +9,7 @@ message of the outbox (so it is sent once). Methods are synchronous; the channel
 
 from __future__ import annotations
 
+import json
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -65,23 +66,34 @@ class LoggedQuestion:
     subject: str
 
     @classmethod
-    def of(cls, chat_id: int, answer: Answer, sources_json: str) -> LoggedQuestion:
+    def of(cls, chat_id: int, answer: Answer) -> LoggedQuestion:
+        sources = json.dumps([s.model_dump() for s in answer.sources], ensure_ascii=False)
         return cls(
-            chat_id,
-            time.time(),
-            answer.language,
-            answer.kind,
-            answer.question,
-            answer.answer,
-            sources_json,
-            answer.intent,
+            chat_id, time.time(), answer.language, answer.kind, answer.question, answer.answer, sources, answer.intent
         )
+
+
+def parse_state(raw: str | None) -> DialogueState:
+    """A stored dialogue state; a fresh one when there is none, or it was written by an older version."""
+    if raw is None:
+        return DialogueState()
+    try:
+        return DialogueState.model_validate_json(raw)
+    except ValueError:
+        return DialogueState()
 
 
 class StateStore(ABC):
     """The shared state of the bot; see the module docstring for what each part is for."""
 
     retention_days: int
+    _purged_at: float = 0.0
+
+    def _purge_if_due(self) -> None:
+        """A long-running bot keeps to the retention period too: purge at most hourly, on the way."""
+        if time.monotonic() - self._purged_at > 3600:
+            self._purged_at = time.monotonic()
+            self.purge_expired()
 
     # ---------------------------------------------------------------- lifecycle and privacy
     @abstractmethod

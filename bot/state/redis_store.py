@@ -23,6 +23,7 @@ from bot.state.base import (
     PendingUpdate,
     StateStore,
     Stats,
+    parse_state,
 )
 
 # Take the lease when free or expired, or extend it when the caller holds it already.
@@ -49,7 +50,6 @@ class RedisStore(StateStore):
         self.r.ping()  # fail at start-up with a clear error, not at the first question
         self._take = self.r.register_script(TAKE_LEASE)
         self._release = self.r.register_script(RELEASE_LEASE)
-        self._purged_at = 0.0
 
     def k(self, *parts: object) -> str:
         return ":".join((self.p, *map(str, parts)))
@@ -60,7 +60,6 @@ class RedisStore(StateStore):
     # ---------------------------------------------------------------- privacy
     def purge_expired(self, now: float | None = None) -> int:
         now = time.time() if now is None else now
-        self._purged_at = time.monotonic()
         old = self.r.zrangebyscore(self.k("q", "asked"), "-inf", now - self.retention_days * DAY_S)
         self._delete_questions(old)
         return len(old)
@@ -97,13 +96,7 @@ class RedisStore(StateStore):
             self.r.hdel(self.k("lang"), str(chat_id))
 
     def load_state(self, chat_id: int) -> DialogueState:
-        raw = self.r.get(self.k("conv", chat_id))
-        if raw is None:
-            return DialogueState()
-        try:
-            return DialogueState.model_validate_json(raw)
-        except ValueError:
-            return DialogueState()
+        return parse_state(self.r.get(self.k("conv", chat_id)))
 
     def save_state(self, chat_id: int, state: DialogueState) -> None:
         self.r.set(self.k("conv", chat_id), state.model_dump_json(), ex=self.retention_days * DAY_S)
@@ -128,11 +121,8 @@ class RedisStore(StateStore):
 
     # ---------------------------------------------------------------- questions and feedback
     def log_answer(self, chat_id: int, answer: Answer) -> int:
-        if time.monotonic() - self._purged_at > 3600:
-            self.purge_expired()
-        row = LoggedQuestion.of(
-            chat_id, answer, json.dumps([s.model_dump() for s in answer.sources], ensure_ascii=False)
-        )
+        self._purge_if_due()
+        row = LoggedQuestion.of(chat_id, answer)
         qid = int(self.r.incr(self.k("q", "seq")))
         pipe = self.r.pipeline()
         pipe.hset(self.k("q", qid), mapping={**row.__dict__})

@@ -7,7 +7,6 @@ sources and language, and the time.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -23,6 +22,7 @@ from bot.state.base import (
     PendingUpdate,
     StateStore,
     Stats,
+    parse_state,
 )
 
 SCHEMA = """
@@ -63,12 +63,11 @@ class SqliteStore(StateStore):
         path.chmod(0o600)
         self.path = path
         self.retention_days = retention_days
-        self._purged_at = 0.0
         self._db = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
         self._lock = threading.Lock()
         with self._lock:
             self._db.executescript(SCHEMA)
-        self.purge_expired()
+        self._purge_if_due()  # at start-up, then hourly while answering
 
     def _tx(self):
         """One transaction under the connection's lock (BEGIN IMMEDIATE: other processes wait, never clash)."""
@@ -81,7 +80,6 @@ class SqliteStore(StateStore):
     def purge_expired(self, now: float | None = None) -> int:
         now = time.time() if now is None else now
         cutoff = now - self.retention_days * DAY_S
-        self._purged_at = time.monotonic()
         with self._tx() as db:
             db.execute(
                 "DELETE FROM feedback WHERE question_id IN (SELECT id FROM questions WHERE asked < ?)", (cutoff,)
@@ -115,12 +113,7 @@ class SqliteStore(StateStore):
 
     def load_state(self, chat_id: int) -> DialogueState:
         row = self._one("SELECT state FROM conversations WHERE chat_id = ?", (chat_id,))
-        if row is None:
-            return DialogueState()
-        try:
-            return DialogueState.model_validate_json(row[0])
-        except ValueError:  # written by an older version: start the conversation afresh
-            return DialogueState()
+        return parse_state(row[0] if row else None)
 
     def save_state(self, chat_id: int, state: DialogueState) -> None:
         with self._tx() as db:
@@ -156,11 +149,8 @@ class SqliteStore(StateStore):
 
     # ---------------------------------------------------------------- questions and feedback
     def log_answer(self, chat_id: int, answer: Answer) -> int:
-        if time.monotonic() - self._purged_at > 3600:  # a long-running bot keeps to the retention period too
-            self.purge_expired()
-        row = LoggedQuestion.of(
-            chat_id, answer, json.dumps([s.model_dump() for s in answer.sources], ensure_ascii=False)
-        )
+        self._purge_if_due()
+        row = LoggedQuestion.of(chat_id, answer)
         with self._tx() as db:
             cur = db.execute(
                 "INSERT INTO questions (chat_id, asked, language, kind, question, answer, sources, subject)"

@@ -65,6 +65,9 @@ class Inbox:
             return False
         if update is None:
             return False
+        return await self._store(update, data)
+
+    async def _store(self, update: Update, data: dict) -> bool:
         key = chat_key(update)
         fresh = await self.io(self.store.accept_update, update.update_id, key, json.dumps(data, ensure_ascii=False))
         if fresh:
@@ -146,7 +149,7 @@ class Inbox:
                 continue
             try:
                 for update in updates:
-                    await self.accept(update.to_dict())
+                    await self._store(update, update.to_dict())  # parsed already by get_updates
                     offset = update.update_id + 1
             except Exception:  # not stored, so not confirmed either: Telegram sends it again
                 log.exception("an update could not be stored; fetching it again in 1 s")

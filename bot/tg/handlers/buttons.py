@@ -15,7 +15,7 @@ from bot.tg.callbacks import Callback
 from bot.tg.handlers.questions import answer_question
 from bot.tg.keyboards import without_feedback
 from bot.tg.sending import send, send_answer, with_retry
-from bot.tg.services import chat_lang, services, ui_lang
+from bot.tg.services import services, ui_lang
 from bot.tg.texts import EXAMPLES, t
 
 log = logging.getLogger(__name__)
@@ -60,14 +60,10 @@ async def _lang(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[
     await send(context, update.effective_chat.id, [outbox.message(t(key, await ui_lang(update, context)))])
 
 
-async def _answer_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    return await chat_lang(update, context) or await ui_lang(update, context)
-
-
 async def _card(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str, record_id: str) -> None:
     s = services(context)
     await acknowledge(update)
-    answer = s.engine.describe(kind, record_id, await _answer_lang(update, context))
+    answer = s.engine.describe(kind, record_id, await ui_lang(update, context))
     if answer is not None:
         await send_answer(context, update.effective_chat.id, answer, None)
 
@@ -87,7 +83,7 @@ async def _program(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tup
 async def _try(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[str, ...]) -> None:
     s = services(context)
     await acknowledge(update)
-    answer = s.engine.places_for(args[0], ["try"], await _answer_lang(update, context))
+    answer = s.engine.places_for(args[0], ["try"], await ui_lang(update, context))
     if answer is not None:
         await send_answer(context, update.effective_chat.id, answer, None)
 
@@ -99,12 +95,12 @@ async def _pin(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tuple[s
     await acknowledge(update)
     if venue is None:
         return
-    lang = await _answer_lang(update, context)
+    lang = await ui_lang(update, context)
     chat_id = update.effective_chat.id
     address = venue.address.ja or venue.address.en or ""
     if venue.location and venue.location.exact:
-        pin = outbox.venue(venue.location.latitude, venue.location.longitude, venue.name.get(lang)[:64], address or "-")
-        messages = [pin]
+        location = venue.location
+        messages = [outbox.venue(location.latitude, location.longitude, venue.name.get(lang)[:64], address or "-")]
     elif address:
         key = "approx_coordinates" if venue.location else "no_coordinates"
         messages = [outbox.message(f"{t(key, lang)}\n{venue.name.get(lang)}\n{address}\n{map_url(venue)}")]
@@ -139,7 +135,7 @@ async def _original(update: Update, context: ContextTypes.DEFAULT_TYPE, args: tu
     """The original sentences behind an answer's translated quotes."""
     s = services(context)
     await acknowledge(update)
-    lang = await _answer_lang(update, context)
+    lang = await ui_lang(update, context)
     answer = s.engine.originals(args[0].split(","), lang)
     if answer is None:
         await send(context, update.effective_chat.id, [outbox.message(t("original_gone", lang))])
