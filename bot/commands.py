@@ -81,7 +81,7 @@ def cmd_chat(args: argparse.Namespace, root) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, root) -> int:
-    from bot.eval_dialogue import report_lines, run_dialogues, run_routing
+    from bot.eval_dialogue import FRESH_DIALOGUES, report_lines, run_dialogues, run_routing
     from bot.evaluation import run_qa, run_xling, split_files
 
     engine = engine_for(root)
@@ -92,8 +92,11 @@ def cmd_eval(args: argparse.Namespace, root) -> int:
         print()
         print("\n".join(report_lines("routing table", run_routing(engine))))
         print()
-        split = "heldout" if args.split == "heldout" else ("all" if args.split == "all" else "dev")
-        print("\n".join(report_lines(f"dialogues ({split})", run_dialogues(engine, split))))
+        if args.split == "fresh":
+            report = run_dialogues(engine, "heldout", FRESH_DIALOGUES)
+        else:
+            report = run_dialogues(engine, args.split)
+        print("\n".join(report_lines(f"dialogues ({args.split})", report)))
     xling = Path(args.xling)
     if xling.exists():
         print()

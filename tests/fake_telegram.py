@@ -92,12 +92,17 @@ class FakeBotApi:
         app.router.add_post("/bot{token}/{method}", self._handle)
         runner = web.AppRunner(app)
         self.loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        # A slow or hanging call still in flight at the end of a test is cut off, not waited for.
+        site = web.TCPSite(runner, "127.0.0.1", 0, shutdown_timeout=0.5)
         self.loop.run_until_complete(site.start())
         self.port = site._server.sockets[0].getsockname()[1]
         self._ready.set()
         self.loop.run_forever()
         self.loop.run_until_complete(runner.cleanup())
+        pending = asyncio.all_tasks(self.loop)
+        for task in pending:
+            task.cancel()
+        self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
     # ------------------------------------------------------------------ test API
     def push(self, update: dict) -> int:
