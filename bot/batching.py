@@ -1,9 +1,10 @@
 """Micro-batching: questions asked at the same moment are embedded in one batch.
 
 Embedding is most of an answer's time, and a model embeds 8 short questions in one call much faster than
-in 8 calls. Callers (the answer threads) hand their text to one embedding thread and wait; that thread
+in 8 calls. Callers (the answer threads) hand their text to the embedding threads and wait; a free one
 takes whatever has queued up (up to `max_batch`), embeds it at once, and hands back each result. A lone
-question waits for nobody: there is no timer, a batch is simply what arrived while the last one ran.
+question waits for nobody: there is no timer, a batch is simply what arrived while the others ran.
+Several embedding threads (`workers`, one per core) keep every core embedding under a burst.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class MicroBatcher(Generic[T, R]):
         max_batch: int = 32,
         name: str = "embed",
         on_start: Callable[[], None] | None = None,
+        workers: int = 1,
     ):
         self.fn = fn
         self.max_batch = max_batch
@@ -32,8 +34,12 @@ class MicroBatcher(Generic[T, R]):
         self._queue: queue.SimpleQueue[tuple[T, Future[R]]] = queue.SimpleQueue()
         self.batches = 0  # how many calls of `fn`, and how many items in all (for the benchmark)
         self.items = 0
-        self._thread = threading.Thread(target=self._run, name=f"{name}-batcher", daemon=True)
-        self._thread.start()
+        self._count_lock = threading.Lock()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"{name}-batcher-{n}", daemon=True) for n in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def __call__(self, item: T) -> R:
         future: Future[R] = Future()
@@ -56,7 +62,8 @@ class MicroBatcher(Generic[T, R]):
                 for _, future in batch:
                     future.set_exception(exc)
                 continue
-            self.batches += 1
-            self.items += len(batch)
+            with self._count_lock:
+                self.batches += 1
+                self.items += len(batch)
             for (_, future), result in zip(batch, results, strict=True):
                 future.set_result(result)

@@ -21,7 +21,7 @@ import numpy as np
 
 from bot.batching import MicroBatcher
 from bot.glossary import Glossary
-from ingest.embedders import Embedder, load_embedders, query_threads
+from ingest.embedders import Embedder, load_embedders, one_torch_thread
 from ingest.keywords import KeywordIndex
 from ingest.schema import LANGS
 from ingest.settings import Settings
@@ -93,7 +93,7 @@ class HybridRetriever:
         self._lock = threading.Lock()
         self._vectors: OrderedDict[str, dict[str, np.ndarray]] = OrderedDict()
         self._vector_lock = threading.Lock()
-        self.batcher = MicroBatcher(self._embed_batch, on_start=lambda: query_threads(settings.query_threads))
+        self.batcher = MicroBatcher(self._embed_batch, on_start=one_torch_thread, workers=settings.query_threads)
         self.reload()
 
     def reload(self) -> None:

@@ -52,7 +52,12 @@ class SentenceTransformerEmbedder:
 
         hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
         self._model = SentenceTransformer(self.path, device="cpu")
+        self._model.eval()
         self.dim = int(self._model.get_embedding_dimension())
+        # Questions are embedded by several threads at once (bot/batching.py). The model's forward pass is
+        # safe to share; the Rust tokenizer is not documented to be (huggingface/tokenizers#537 "Already
+        # borrowed"), so its few hundred microseconds run one thread at a time.
+        self._tokenizer_lock = threading.Lock()
 
     def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
         if not texts:
@@ -70,7 +75,18 @@ class SentenceTransformerEmbedder:
         return self._encode(texts, self.passage_prefix)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, self.query_prefix)
+        """A few short questions: one forward pass, no length sorting or sub-batches (what `encode` adds
+        for long passage lists), with the tokenizer under its lock."""
+        import torch
+
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._tokenizer_lock:
+            features = self._model.preprocess([self.query_prefix + t for t in texts])
+        with torch.inference_mode():
+            vectors = self._model(features)["sentence_embedding"]
+            vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
+        return vectors.numpy().astype(np.float32, copy=False)
 
 
 @dataclass
@@ -86,16 +102,18 @@ class UseEmbedder:
 
         self.passage_threads = min(4, os.cpu_count() or 1)
         self._model = USE(threads=self.passage_threads)
+        self._lock = threading.Lock()  # the thread count is state of the shared model; a call is ~1 ms
 
     def _encode(self, texts: list[str], threads: int) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         # BLAS threads per call: a question's few tokens gain nothing from a second core, which the
         # answer threads need (see query_threads).
-        self._model.threads = threads
-        if self._model._backend is not None:
-            self._model._backend.threads = threads
-        out = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+        with self._lock:
+            self._model.threads = threads
+            if self._model._backend is not None:
+                self._model._backend.threads = threads
+            out = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
 
@@ -125,16 +143,17 @@ def configured_models(settings: Settings) -> dict[str, str]:
     return models
 
 
-def query_threads(threads: int) -> None:
-    """torch's intra-op threads for the calling thread only (OpenMP keeps the count per thread).
+def one_torch_thread() -> None:
+    """One torch intra-op thread for the calling thread only (OpenMP keeps the count per thread).
 
-    Query embedding runs on one thread (bot/batching.py) beside the answer threads' own work; on 2 cores,
-    one intra-op thread there measured 40 answers/s against 32 with two (the threads fought for the
-    cores). Ingest, on its own threads, keeps every core for its passage batches.
+    Questions are embedded by `GUIDE_QUERY_THREADS` threads side by side (bot/batching.py), each on one
+    intra-op thread: on 2 cores two such threads embedded 105 questions/s against 76 for one thread with
+    two intra-op threads (a question's few tokens leave a second intra-op thread mostly waiting). Ingest,
+    on its own threads, keeps every core for its passage batches.
     """
     import torch
 
-    torch.set_num_threads(max(1, threads))
+    torch.set_num_threads(1)
 
 
 def load_embedders(settings: Settings) -> list[Embedder]:

@@ -7,6 +7,7 @@ another embedding model are configuration, not code changes.
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 
@@ -34,7 +35,10 @@ class Settings(BaseSettings):
     collection_prefix: str = Field(default="guide", validation_alias="GUIDE_COLLECTION_PREFIX")
     embed_batch_size: int = Field(default=16, ge=1, validation_alias="GUIDE_EMBED_BATCH")
     # torch intra-op threads of the query-embedding thread while answering (see ingest/embedders.py)
-    query_threads: int = Field(default=1, ge=1, validation_alias="GUIDE_QUERY_THREADS")
+    # Threads that embed questions, each on one torch thread (ingest.embedders.one_torch_thread): one per core.
+    query_threads: int = Field(
+        default_factory=lambda: min(4, os.cpu_count() or 1), ge=1, le=32, validation_alias="GUIDE_QUERY_THREADS"
+    )
 
     @cached_property
     def models_dir(self) -> Path:
