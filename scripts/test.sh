@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
 .venv/bin/ruff check .
-exec .venv/bin/python -m pytest "$@"
+# -n auto: one pytest worker per core; tests that wait (an outage, a killed worker) overlap with ones that
+# compute. `scripts/test.sh -n 0 tests/test_x.py` runs in one process.
+exec .venv/bin/python -m pytest -n auto "$@"

@@ -6,6 +6,7 @@ the real knowledge runs once per session into a temporary data directory.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.metadata
 import os
@@ -113,10 +114,13 @@ def full_index(tmp_path_factory, embedders) -> tuple[Settings, IngestReport]:
     data/test-index/<key> until the knowledge, the ingest code or a model package changes; each run works
     on its own copy, so no test can spoil the cache."""
     cached = INDEX_CACHE / _index_key()
-    if not (cached / "report.pickle").exists():
-        shutil.rmtree(INDEX_CACHE, ignore_errors=True)
-        report = run_ingest(make_settings(cached / "data", KNOWLEDGE), embedders=embedders)
-        (cached / "report.pickle").write_bytes(pickle.dumps(report))
+    INDEX_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    with (INDEX_CACHE.parent / ".test-index.lock").open("w") as lock:  # pytest -n 2: one worker builds it
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (cached / "report.pickle").exists():
+            shutil.rmtree(INDEX_CACHE, ignore_errors=True)
+            report = run_ingest(make_settings(cached / "data", KNOWLEDGE), embedders=embedders)
+            (cached / "report.pickle").write_bytes(pickle.dumps(report))
     data = tmp_path_factory.mktemp("full") / "data"
     shutil.copytree(cached / "data", data)
     return make_settings(data, KNOWLEDGE), pickle.loads((cached / "report.pickle").read_bytes())

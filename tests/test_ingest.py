@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -391,3 +393,30 @@ def test_serving_survives_an_invalid_knowledge_folder_at_start(small_settings, e
     assert answer.kind == "answer" and answer.intent == "craft_info"
     with pytest.raises(KnowledgeError):  # while ingest still refuses it, naming the file
         run_ingest(small_settings, embedders=embedders)
+
+
+def test_two_processes_starting_at_once_build_the_model_folder_once(tmp_path, caplog):
+    """Two workers started together on a fresh host: one builds the e5 folder, the other waits for it."""
+    import threading
+
+    from ingest.e5_bundle import BUNDLE_NAME, ensure_bundle
+
+    caplog.set_level(logging.INFO, logger="ingest.e5_bundle")
+    results: list[Path] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            results.append(ensure_bundle(tmp_path))
+        except BaseException as exc:  # a clash between the two builds would land here
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert results == [tmp_path / BUNDLE_NAME] * 2
+    assert (tmp_path / BUNDLE_NAME / "VERIFIED.json").exists()
+    assert sum("Building" in r.getMessage() for r in caplog.records) == 1
