@@ -333,3 +333,31 @@ def test_quotes_in_the_other_language_never_quote_a_title(engine):
     answer, _ = ask(engine, "What opportunities for Kanazawa crafts does the KOGEI plan point to?")
     for block in blocks(answer, QuotesBlock):
         assert all("Toward the Future of Kanazawa's Crafts" not in i.text for i in block.items)
+
+
+def test_a_misspelt_name_is_matched_on_whole_words_only(engine):
+    find = engine.kit.recognizer.find
+    assert find("where can i buy kutani wear", "en").crafts == ["kutani_yaki"]  # a typo still names the craft
+    assert find("wher can i try gold leef", "en").crafts == ["kanazawa_haku"]
+    # ... but a name is never read into a piece of another word ("gilding" in "building", "shikki" in "okuzashiki")
+    assert not find("Which grants help turn an empty building into a studio?", "en").crafts
+    assert not find("What does the strategy mean by 'okuzashiki'?", "en").crafts
+
+
+def test_a_year_inside_a_name_is_no_year_asked(engine):
+    find = engine.kit.recognizer.find
+    assert find("Who takes part in IMAGINE KANAZAWA 2030?", "en").years == []
+    assert find("What is the target for 2030?", "en").years == [2030]
+    assert find("What happened in March 2023?", "en").years == [2023]
+
+
+def test_the_first_word_of_a_sentence_is_no_name_of_a_missing_thing(engine):
+    answer, _ = ask(engine, "Before the KOGEI Action Plan, what plan guided the traditional craft industry?")
+    assert answer.reason != "false_premise"
+
+
+def test_a_count_the_plan_text_states_is_quoted_when_no_indicator_holds_it(engine, known_numbers):
+    answer, _ = ask(engine, "how many organisations are registered as IMAGINE KANAZAWA 2030 Partners?")
+    assert answer.kind == "answer" and blocks(answer, QuotesBlock)
+    assert not blocks(answer, KpiBlock)  # a quote of the plan's text, not some indicator's figure
+    assert "236" in answer.answer and not invented_numbers(answer, known_numbers)

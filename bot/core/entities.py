@@ -14,10 +14,10 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import snowballstemmer
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.core.lexicon import PhraseMatcher, Phrases, load_lexicon, normalise, words
 from bot.core.types import Entities
@@ -60,6 +60,59 @@ FUZZY_MIN_LENGTH = 6  # shorter names are too easily matched by chance
 FUZZY_SCORE = 88
 MIN_ENGLISH_KEY = 12  # an English indicator name given verbatim: long enough not to occur by chance
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
+_NAME_YEAR = re.compile(r"([A-Za-z]{2,})\s+((?:19|20)\d\d)(?!\d)")
+_DATE_WORDS = frozenset(
+    [
+        "in",
+        "since",
+        "by",
+        "from",
+        "until",
+        "till",
+        "to",
+        "of",
+        "at",
+        "on",
+        "for",
+        "and",
+        "or",
+        "the",
+        "before",
+        "after",
+        "around",
+        "fy",
+        "year",
+        "years",
+        "end",
+        "early",
+        "late",
+        "mid",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ]
+)
 _STOP = frozenset({"kanazawa", "金沢", "city", "the", "of", "and", "市"})
 
 
@@ -156,6 +209,19 @@ class _Table:
     keys: dict[str, list[str]]  # phrase-table key -> entity ids it stands for
     fuzzy: list[tuple[str, str]]  # (normalised English name, table key)
 
+    @cached_property
+    def fuzzy_by_words(self) -> dict[int, tuple[list[str], list[str]]]:
+        """{window length in words: (names, their keys)}: a name is tried on runs of its own number of words
+        and one more or fewer ("kutaniware", "kaga yu zen")."""
+        out: dict[int, tuple[list[str], list[str]]] = {}
+        for name, key in self.fuzzy:
+            n = len(name.split())
+            for size in {max(1, n - 1), n, n + 1}:
+                names, keys = out.setdefault(size, ([], []))
+                names.append(name)
+                keys.append(key)
+        return out
+
 
 def _table(entries: list[tuple[list[str], list[str], list[str]]]) -> _Table:
     """entries: (English names, Japanese names, entity ids)."""
@@ -250,7 +316,7 @@ class EntityRecognizer:
             activity=self.activities.first(text),
             attribute=self.attributes.first(text),
             role=self.roles.first(text),
-            years=self.years_in(text),
+            years=[y for y in self.years_in(text) if not self._year_of_a_name(text, y)],
             lang=self.languages.first(text),
             near=bool(self.proximity.find(text)),
             asks=self.asks.first(text),
@@ -288,14 +354,21 @@ class EntityRecognizer:
         return out
 
     def _fuzzy(self, table: _Table, text: str) -> list[str]:
-        padded = words(text).strip()
-        if len(padded) < FUZZY_MIN_LENGTH:
+        """A misspelt name ("kutani wear", "kaga yuzan"): compared with runs of whole words of the question
+        of about its own length, never with a piece of another word ("gilding" is not in "building",
+        "shikki" not in "okuzashiki")."""
+        tokens = words(text).split()
+        if len(" ".join(tokens)) < FUZZY_MIN_LENGTH or not table.fuzzy:
             return []
         best: tuple[float, str] | None = None
-        for name, key in table.fuzzy:
-            score = fuzz.partial_ratio(name, padded)
-            if score >= FUZZY_SCORE and (best is None or score > best[0]):
-                best = (score, key)
+        for size, (names, keys) in table.fuzzy_by_words.items():
+            for start in range(len(tokens) - size + 1):
+                window = " ".join(tokens[start : start + size])
+                if len(window) < FUZZY_MIN_LENGTH:
+                    continue
+                found = process.extractOne(window, names, scorer=fuzz.ratio, score_cutoff=FUZZY_SCORE)
+                if found and (best is None or found[1] > best[0]):
+                    best = (found[1], keys[found[2]])
         return list(table.keys[best[1]]) if best else []
 
     def _named_only_inside(self, craft: str, text: str, venue_names: str) -> bool:
@@ -377,6 +450,22 @@ class EntityRecognizer:
             elif coverage == best[0]:
                 best[1].append(kpi_id)
         return best[1]
+
+    def _year_of_a_name(self, text: str, year: int) -> bool:
+        """The year is part of a name the sources use ("IMAGINE KANAZAWA 2030 Partners", "Arts Action Plan
+        2024"), not a year asked about."""
+        before = re.findall(rf"([A-Za-z]+)\s+{year}(?!\d)", unicodedata.normalize("NFKC", text))
+        return any(f"{word.lower()} {year}" in self._named_years for word in before)
+
+    @cached_property
+    def _named_years(self) -> frozenset[str]:
+        """'word year' pairs that name something in the documents or their translations: a year after a
+        word that is no month or preposition ("KANAZAWA 2030", "Plan 2024"; not "March 2023", "in 2014")."""
+        k = self.knowledge
+        texts = [d.body for d in k.documents.values()]
+        texts += [t for translation in k.translations.values() for t in translation.texts.values()]
+        pairs = (m.groups() for text in texts for m in _NAME_YEAR.finditer(unicodedata.normalize("NFKC", text)))
+        return frozenset(f"{w.lower()} {y}" for w, y in pairs if w[0].isupper() and w.lower() not in _DATE_WORDS)
 
     @staticmethod
     def years_in(text: str) -> list[int]:

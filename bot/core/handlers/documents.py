@@ -115,10 +115,21 @@ def unknown_name(text: str, kit: Kit, texts: list[str] = ()) -> str | None:
 
 
 def _capitalised_runs(text: str) -> list[str]:
-    """Runs of two or more Capitalised Words ("the Kanazawa Kogei Passport"): how English names a thing."""
+    """Runs of two or more Capitalised Words ("the Kanazawa Kogei Passport"): how English names a thing.
+
+    The first word of a sentence is capitalised by grammar, not because it names something ("Before the
+    KOGEI Action Plan …", "What's Kanazawa's area …"), so it never starts a run; a possessive "'s" is
+    not part of the name."""
     runs, current = [], []
+    sentence_start = True
     for token in re.findall(r"[A-Za-z][\w'’-]*|[^\sA-Za-z]", text):
-        if (token[:1].isupper() and token not in _QUESTION_WORDS) or (current and token in _CONNECTORS):
+        token = re.sub(r"['’]s$", "", token)
+        starts = sentence_start and token[:1].isalpha()
+        if token[:1].isalpha() or token in ".?!。？！":
+            sentence_start = token in ".?!。？！"
+        if not starts and (
+            (token[:1].isupper() and token not in _QUESTION_WORDS) or (current and token in _CONNECTORS)
+        ):
             current.append(token)
             continue
         _close_run(current, runs)

@@ -126,6 +126,12 @@ def kpi_value(ctx: Context, kit: Kit) -> Answer:
 
         if asks_for(ctx.question.text) == "person":
             return document_fact(ctx, kit)  # "Who is the current mayor?" is no indicator
+        if not slots.role:
+            # No baseline / current / target asked: a count the plans state in their text ("How many groups
+            # have joined IMAGINE KANAZAWA 2030 Partners?") is quoted, as a quote, never as an indicator.
+            quoted = document_fact(ctx, kit)
+            if quoted.kind == "answer":
+                return quoted
         closest = _closest(ctx, kit)
         blocks = [TopicsBlock(heading="closest_indicators", items=closest)] if closest else []
         return unknown(ctx, kit, "indicator_not_found", blocks, cites)
