@@ -361,3 +361,25 @@ def test_a_count_the_plan_text_states_is_quoted_when_no_indicator_holds_it(engin
     assert answer.kind == "answer" and blocks(answer, QuotesBlock)
     assert not blocks(answer, KpiBlock)  # a quote of the plan's text, not some indicator's figure
     assert "236" in answer.answer and not invented_numbers(answer, known_numbers)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "第3次金沢版総合戦略の基本目標は？",
+        "what does the 4th comprehensive strategy say about tourism?",
+        "第三期SDGs未来都市計画",
+    ],
+)
+def test_a_later_edition_of_a_plan_than_the_sources_hold_is_a_false_premise(engine, question):
+    answer, _ = ask(engine, question)
+    assert answer.kind == "unknown" and answer.reason == "false_premise"
+    assert not blocks(answer, QuotesBlock) and not blocks(answer, KpiBlock)  # nothing of the 2nd shown as if of it
+
+
+@pytest.mark.parametrize(
+    "question", ["第2次金沢版総合戦略の計画期間は？", "What did the 1st SDGs Future City Plan achieve?"]
+)
+def test_an_edition_the_sources_hold_or_mention_is_no_false_premise(engine, question):
+    answer, _ = ask(engine, question)
+    assert answer.reason != "false_premise"

@@ -18,9 +18,10 @@ from bot.core.browsing import Browsing
 from bot.core.dialogue import NEEDS, Dialogue
 from bot.core.entities import EntityRecognizer
 from bot.core.handlers import load_all
-from bot.core.handlers.documents import asked_value_checked
+from bot.core.handlers.documents import asked_value_checked, unknown
 from bot.core.kit import Citations, Kit
 from bot.core.parts import split_parts
+from bot.core.premises import missing_edition
 from bot.core.router import LOW_MARGIN, SAFE_DEFAULT, RecordSignals, load_or_fit
 from bot.core.rules import rule_for
 from bot.core.types import SUBJECT_SLOTS, Context, DialogueState, Evidence, Intent, Question, Slots, TurnState
@@ -263,6 +264,9 @@ class Engine(Browsing):
 
             evidence = _Evidence(SearchResult([], [], {}), q.text, 0.0)
         ctx = Context(q, slots, intent, evidence, state, cites or Citations(self.knowledge), entities or slots)
+        edition = missing_edition(q.text, (entities or slots).plans, self.knowledge, q.lang)
+        if edition:  # "the 3rd Comprehensive Strategy": said to be unknown before anything else is shown
+            return unknown(ctx, self.kit, "false_premise", self.kit.topics_block(evidence.hits, q.lang), name=edition)
         handler = self.handlers.get(intent.name) or self.handlers[SAFE_DEFAULT]
         return asked_value_checked(ctx, self.kit, handler(ctx, self.kit))
 
