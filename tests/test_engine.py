@@ -383,3 +383,12 @@ def test_a_later_edition_of_a_plan_than_the_sources_hold_is_a_false_premise(engi
 def test_an_edition_the_sources_hold_or_mention_is_no_false_premise(engine, question):
     answer, _ = ask(engine, question)
     assert answer.reason != "false_premise"
+
+
+def test_a_programme_described_in_other_words_is_recognised(engine):
+    find = engine.kit.recognizer.find
+    assert find("若い職人を海外の都市へ派遣する制度はある？", "ja").programs == []  # 若い is not 若手: no name covered
+    dispatch = find("若手職人を海外へ派遣する制度について教えて", "ja")
+    assert dispatch.programs == ["young_craftsmen_dispatch_to_creative_cities"]
+    assert find("do students get a passport with discounts?", "en").programs == ["gakusei_no_machi_passport"]
+    assert find("Is there a glassblowing summer camp run by the city?", "en").programs == []  # no such programme

@@ -265,6 +265,19 @@ class EntityRecognizer:
                 for p in k.programs.values()
             ]
         )
+        # A programme described rather than named (「子ども向けの工芸の塾」 for 金沢工芸子ども塾): the content words of
+        # each of its names, per language.
+        self._program_words = {
+            lang: [
+                (p.id, words_)
+                for p in k.programs.values()
+                for name in (
+                    [unqualified(p.name.get(lang)), *(p.aliases_en if lang == "en" else p.aliases_ja)]
+                )
+                if len(words_ := name_words(name, lang)) >= 2
+            ]
+            for lang in ("en", "ja")
+        }
         self.plans = _table(
             [
                 (
@@ -327,9 +340,31 @@ class EntityRecognizer:
         if not entities.names_a_subject():
             fuzzy = {name: self._fuzzy(getattr(self, name), text) for name in ("crafts", "venues", "programs", "plans")}
             entities = entities.model_copy(update={k: v for k, v in fuzzy.items() if v})
+        if not entities.names_a_subject():
+            entities = entities.model_copy(update={"programs": self.programs_described(text, lang)})
         if entities.venues and entities.crafts:
             entities = self._craft_or_venue(entities, text)
         return entities
+
+    def programs_described(self, text: str, lang: str) -> list[str]:
+        """The programme one of whose names has every content word in the question ("若手職人を海外に派遣する事業"
+        holds 若手, 職人 and 派遣 of 若手職人の派遣), the most words shared first; a Japanese word also counts
+        inside a longer one (研修 in 研修生). Nothing when no name is covered whole."""
+        asked = name_words(text, lang)
+        if len(asked) < 2:
+            return []
+
+        def shared(name: set[str]) -> int:
+            if lang == "en":
+                return len(name & asked)
+            return sum(any(w in a or a in w for a in asked) for w in name)
+
+        best: tuple[int, str] | None = None
+        for program_id, name in self._program_words.get(lang, []):
+            n = shared(name)
+            if n == len(name) and (best is None or n > best[0]):
+                best = (n, program_id)
+        return [best[1]] if best else []
 
     def _craft_or_venue(self, entities: Entities, text: str) -> Entities:
         """A craft's name inside a venue's: "Kutani Kosen Kiln" names the venue (and not Kutani ware as
