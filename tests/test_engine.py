@@ -392,3 +392,10 @@ def test_a_programme_described_in_other_words_is_recognised(engine):
     assert dispatch.programs == ["young_craftsmen_dispatch_to_creative_cities"]
     assert find("do students get a passport with discounts?", "en").programs == ["gakusei_no_machi_passport"]
     assert find("Is there a glassblowing summer camp run by the city?", "en").programs == []  # no such programme
+
+
+def test_a_plans_period_or_revision_asked_as_a_follow_up_gets_the_plans_card(engine):
+    answer, state = ask(engine, "第2次金沢版総合戦略について教えて", "その推進期間はいつまで？")
+    assert answer.intent == "plan_info" and state.turns[-1].slots.plans == ["comprehensive-strategy-2"]
+    answer, _ = ask(engine, "What is the KOGEI Action Plan?", "why did they revise it?")
+    assert answer.intent == "document_fact"  # the reason is in the plan's text, not on its card

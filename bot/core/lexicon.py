@@ -41,6 +41,7 @@ class Lexicon(BaseModel):
     asks: dict[str, Phrases]
     proximity: Phrases
     references: Phrases
+    why_words: Phrases
 
 
 def normalise(text: str) -> str:
