@@ -399,3 +399,15 @@ def test_a_plans_period_or_revision_asked_as_a_follow_up_gets_the_plans_card(eng
     assert answer.intent == "plan_info" and state.turns[-1].slots.plans == ["comprehensive-strategy-2"]
     answer, _ = ask(engine, "What is the KOGEI Action Plan?", "why did they revise it?")
     assert answer.intent == "document_fact"  # the reason is in the plan's text, not on its card
+
+
+def test_a_landmark_or_an_attribute_after_one_venue_asks_about_that_venue(engine, known_numbers):
+    answer, state = ask(engine, "安江金箔工芸館について教えて", "兼六園から近い？")
+    assert answer.intent == "venue_info" and state.turns[-1].slots.venues == ["yasue_gold_leaf_museum"]
+    distance = blocks(answer, VenueListBlock)
+    assert distance and distance[0].items[0].distance_m is not None  # measured from researched coordinates
+    assert not invented_numbers(answer, known_numbers)
+    answer, _ = ask(engine, "Where can I buy Kutani ware?", "Which one is nearest to Kanazawa Station?")
+    assert answer.intent == "find_places"  # a landmark after a list ranks the list again
+    answer, _ = ask(engine, "Where can I buy Kutani ware?", "what are their opening hours?")
+    assert answer.intent == "venue_info" and answer.places

@@ -41,6 +41,18 @@ INHERITS: dict[str, tuple[str, ...]] = {
     "document_list": ("plans",),
     "document_fact": ("plans",),
 }
+VENUE_ATTRIBUTES = (
+    "hours",
+    "price",
+    "booking",
+    "address",
+    "website",
+    "map",
+    "phone",
+    "access",
+    "languages",
+    "capacity",
+)
 PLAN_ATTRIBUTES = ("period", "edition")  # what a plan's card answers (bot/data/lexicon.yaml attributes)
 LOOKBACK = 3  # turns a slot is remembered for
 BARE_MARGIN = 0.6  # a bare question keeps the last intent unless the router is this sure of its own
@@ -63,7 +75,25 @@ class Dialogue:
         self, text: str, lang: str, entities: Slots, intent: Intent, state: DialogueState
     ) -> tuple[Intent, Slots]:
         intent, slots = self._resolve(text, lang, entities, intent, state)
+        venue = self._venue_follow_up(intent, entities, state)
+        if venue is not None:
+            return venue, self._fill("venue_info", entities, state)
         return self._plan_attribute(text, intent, entities, slots), slots
+
+    @staticmethod
+    def _venue_follow_up(intent: Intent, entities: Slots, state: DialogueState) -> Intent | None:
+        """About the venue just discussed or the places just shown, though the router heard a search:
+        a venue's attribute ("what are its hours?" after "which one is closest to Kenrokuen?"), or after one
+        venue's card a landmark or an activity alone (「ひがし茶屋街から近い？」, 「見学はできる？」)."""
+        last = state.last()
+        if last is None or entities.names_a_subject() or intent.name not in ("find_places", "document_fact"):
+            return None
+        about_one = last.intent == "venue_info" and len(last.slots.venues) == 1
+        # "Which is closest to Kanazawa Station?" ranks the places again (find_places), naming a landmark
+        asks_venue = entities.attribute in VENUE_ATTRIBUTES and bool(last.places) and not entities.landmarks
+        if asks_venue or (about_one and (entities.landmarks or entities.activity) and not entities.crafts):
+            return Intent("venue_info", intent.score, intent.margin, "dialogue", intent.alternatives)
+        return None
 
     def _plan_attribute(self, text: str, intent: Intent, entities: Slots, slots: Slots) -> Intent:
         """A plan's period or edition asked about a plan named or just discussed (「期間はいつまで？」 after the

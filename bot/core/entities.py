@@ -271,9 +271,7 @@ class EntityRecognizer:
             lang: [
                 (p.id, words_)
                 for p in k.programs.values()
-                for name in (
-                    [unqualified(p.name.get(lang)), *(p.aliases_en if lang == "en" else p.aliases_ja)]
-                )
+                for name in ([unqualified(p.name.get(lang)), *(p.aliases_en if lang == "en" else p.aliases_ja)])
                 if len(words_ := name_words(name, lang)) >= 2
             ]
             for lang in ("en", "ja")

@@ -105,7 +105,27 @@ def venue_info(ctx: Context, kit: Kit) -> Answer:
             kit.contacts(lang),
         ]
         return reply(ctx, "unknown", blocks, cites, f"no_{attribute}_recorded", places=[venue])
-    blocks = [card, kit.notice("check_before_visiting")]
+    blocks = [*_from_landmark(ctx, kit, venue), card, kit.notice("check_before_visiting")]
     if attribute in ("hours", "price", "booking"):
         blocks.insert(0, kit.notice("reported_only"))
     return reply(ctx, "answer", blocks, cites, places=[venue])
+
+
+def _from_landmark(ctx: Context, kit: Kit, venue: Venue) -> list:
+    """ "Is it near Higashi Chaya?" about one venue: its straight-line distance from the landmark, when
+    both have researched coordinates (nothing is said about a walk the data cannot measure)."""
+    from bot.core.handlers.places import distance_m
+
+    landmark = next((kit.knowledge.landmarks[m] for m in ctx.slots.landmarks if m in kit.knowledge.landmarks), None)
+    if landmark is None or landmark.location is None or venue.location is None:
+        return []
+    lang = ctx.question.lang
+    item = kit.venue_item(venue, lang, ctx.cites)
+    item.distance_m = distance_m(
+        (landmark.location.latitude, landmark.location.longitude), (venue.location.latitude, venue.location.longitude)
+    )
+    item.distance_approx = not venue.location.exact
+    blocks: list = [VenueListBlock(heading="places_near", params={"origin": landmark.name.get(lang)}, items=[item])]
+    if item.distance_approx:
+        blocks.append(kit.notice("distance_approx_note"))
+    return blocks
