@@ -6,7 +6,9 @@ KPI figures exact (every printed value and label asked for present), and invente
 number in an answer that appears nowhere in the knowledge).
 
 The set is split: a dev part (qa_set.yaml, qa_docs_dev.yaml) that may be looked at while building,
-and a held-out part (qa_docs_heldout.yaml) that is run only to report, never to tune.
+and a held-out part that is run only to report, never to tune. Once reported, a held-out part is looked
+at and becomes dev (qa_docs_heldout.yaml, since its first report); the held-out part now is
+qa_heldout2.yaml (`--split fresh`), written later from the sources by someone who had not seen the engine.
 """
 
 from __future__ import annotations
