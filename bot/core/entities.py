@@ -342,7 +342,26 @@ class EntityRecognizer:
             entities = entities.model_copy(update={"programs": self.programs_described(text, lang)})
         if entities.venues and entities.crafts:
             entities = self._craft_or_venue(entities, text)
+        if entities.venues and entities.landmarks:
+            entities = entities.model_copy(update={"landmarks": self._landmarks_outside_venues(entities, text)})
         return entities
+
+    def _landmarks_outside_venues(self, entities: Entities, text: str) -> list[str]:
+        """A landmark named only inside a venue's name is no landmark asked about: 「卯辰山工芸工房」 names the
+        workshop, not Mt. Utatsu (whose distance would then be measured)."""
+        venue_phrases = [
+            p
+            for key, ids in self.venues.keys.items()
+            if set(ids) & set(entities.venues)
+            for p in self.venues.matcher.phrases(key, text)
+        ]
+        kept = []
+        for landmark in entities.landmarks:
+            keys = [k for k, ids in self.landmarks.keys.items() if landmark in ids]
+            phrases = [p for k in keys for p in self.landmarks.matcher.phrases(k, text)]
+            if not phrases or not all(any(p in v for v in venue_phrases) for p in phrases):
+                kept.append(landmark)
+        return kept
 
     def programs_described(self, text: str, lang: str) -> list[str]:
         """The programme one of whose names has every content word in the question ("若手職人を海外に派遣する事業"
