@@ -10,228 +10,29 @@ question; a misspelt English name ("kutani wear", "utatsuyama kogei kobo") is ca
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
-import snowballstemmer
-from rapidfuzz import fuzz, process
-
-from bot.core.lexicon import PhraseMatcher, Phrases, load_lexicon, normalise, words
+from bot.core.lexicon import PhraseMatcher, load_lexicon, normalise, words
+from bot.core.names import (
+    PLACE_NAMES,
+    NameTable,
+    indicator_key,
+    name_table,
+    name_variants,
+    name_words,
+    unqualified,
+    word_idf,
+)
 from bot.core.types import Entities
 from bot.glossary import title_variants
-from ingest.keywords import tokenize
 from ingest.loader import Knowledge
 from ingest.numbers import era_years
 
-# A name variant that is only a place is no name of a craft, venue or programme ("Kanazawa/Kaga folk toys").
-_PLACE_NAMES = frozenset({"kanazawa", "kaga", "ishikawa", "japan", "tokyo", "金沢", "加賀", "石川", "金沢市", "city"})
-_GENERIC_NAMES = frozenset(
-    {
-        "museum",
-        "gallery",
-        "shop",
-        "store",
-        "workshop",
-        "kiln",
-        "center",
-        "centre",
-        "craft",
-        "crafts",
-        "main",
-        "the",
-        "of",
-        "and",
-        "online",
-        "collections",
-        "maker",
-        "美術館",
-        "工房",
-        "工芸館",
-        "本店",
-        "資料館",
-        "記念館",
-        "ギャラリー",
-    }
-)
-FUZZY_MIN_LENGTH = 6  # shorter names are too easily matched by chance
-FUZZY_SCORE = 88
 MIN_ENGLISH_KEY = 12  # an English indicator name given verbatim: long enough not to occur by chance
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 _NAME_YEAR = re.compile(r"([A-Za-z]{2,})\s+((?:19|20)\d\d)(?!\d)")
-_DATE_WORDS = frozenset(
-    [
-        "in",
-        "since",
-        "by",
-        "from",
-        "until",
-        "till",
-        "to",
-        "of",
-        "at",
-        "on",
-        "for",
-        "and",
-        "or",
-        "the",
-        "before",
-        "after",
-        "around",
-        "fy",
-        "year",
-        "years",
-        "end",
-        "early",
-        "late",
-        "mid",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-    ]
-)
-_STOP = frozenset({"kanazawa", "金沢", "city", "the", "of", "and", "市"})
-
-
-def _variants(name: str) -> list[str]:
-    """'Kutani ware (Kutani porcelain)' → the whole, 'Kutani ware', 'Kutani porcelain'; without 'Kanazawa '."""
-    out = [name]
-    if "(" in name or "（" in name:
-        head, _, rest = name.replace("（", "(").partition("(")
-        out += [head, rest.rstrip(")）")]
-    out += [part for x in list(out) for part in re.split(r"\s*[/／]\s*", x) if part != x]
-    out += [x[len("Kanazawa ") :] for x in out if x.startswith("Kanazawa ")]
-    out += [x[len("金沢") :] for x in out if x.startswith("金沢") and len(x) > 4]
-    out = [x.strip(" ()（）") for x in out]
-    return [x for x in dict.fromkeys(out) if len(x) >= 2 and _distinctive(x)]
-
-
-def _distinctive(name: str) -> bool:
-    """A name variant says which thing it is: not only a place, not only generic words ("Museum+")."""
-    if name in _PLACE_NAMES or name in _GENERIC_NAMES:
-        return False
-    tokens = words(name).split()
-    return not tokens or any(t not in _PLACE_NAMES and t not in _GENERIC_NAMES for t in tokens)
-
-
-_NAME_STOP = frozenset(
-    {
-        "number",
-        "numbers",
-        "total",
-        "cumulative",
-        "the",
-        "of",
-        "in",
-        "by",
-        "for",
-        "a",
-        "an",
-        "and",
-        "to",
-        "from",
-        "at",
-        "on",
-        "with",
-        "kanazawa",
-        "city",
-        "数",
-        "の",
-        "件数",
-        "人数",
-    }
-)
-
-
-_ENGLISH = snowballstemmer.stemmer("english")
-
-
-@lru_cache(maxsize=20_000)
-def _stem(word: str) -> str:
-    """English words by their Snowball stem ("nationally designated" = "national designation"); others as they are."""
-    return _ENGLISH.stemWord(word) if word.isascii() else word
-
-
-def _idf(names) -> dict[str, float]:
-    """Inverse document frequency of each word over the indicator names: how much a word tells them apart."""
-    names = list(names)
-    counts: dict[str, int] = {}
-    for name in names:
-        for w in name:
-            counts[w] = counts.get(w, 0) + 1
-    return {w: math.log((1 + len(names)) / (1 + c)) + 1.0 for w, c in counts.items()}
-
-
-def name_words(text: str, lang: str) -> set[str]:
-    """The words of a name or question that identify an indicator (stemmed English, Sudachi Japanese)."""
-    tokens = tokenize(unqualified(text) if lang == "en" else text, lang)
-    tokens = [part for t in tokens for part in (t.split("-") if "-" in t else [t])]  # bike-share = bike share
-    return {_stem(t) for t in tokens if t not in _NAME_STOP and len(t) > 1 and not t.isdigit()}
-
-
-def unqualified(name: str) -> str:
-    """An indicator's name without its bracketed qualifiers ((累計), (R2～R6の合計), (cumulative))."""
-    return re.sub(r"\s*[（(][^（()）]*[)）]", "", name).strip() or name
-
-
-def indicator_key(text: str) -> str:
-    """An indicator's name as compared: NFKC, no spaces, no punctuation, no 〔再掲〕 / [再掲] mark."""
-    text = re.sub(r"[〔\[]再掲[〕\]]", "", unicodedata.normalize("NFKC", text))
-    return re.sub(r"[\s、・,.()（）「」“”\"]", "", text).lower()
-
-
-@dataclass
-class _Table:
-    matcher: PhraseMatcher
-    keys: dict[str, list[str]]  # phrase-table key -> entity ids it stands for
-    fuzzy: list[tuple[str, str]]  # (normalised English name, table key)
-
-    @cached_property
-    def fuzzy_by_words(self) -> dict[int, tuple[list[str], list[str]]]:
-        """{window length in words: (names, their keys)}: a name is tried on runs of its own number of words
-        and one more or fewer ("kutaniware", "kaga yu zen")."""
-        out: dict[int, tuple[list[str], list[str]]] = {}
-        for name, key in self.fuzzy:
-            n = len(name.split())
-            for size in {max(1, n - 1), n, n + 1}:
-                names, keys = out.setdefault(size, ([], []))
-                names.append(name)
-                keys.append(key)
-        return out
-
-
-def _table(entries: list[tuple[list[str], list[str], list[str]]]) -> _Table:
-    """entries: (English names, Japanese names, entity ids)."""
-    phrases, keys, fuzzy = {}, {}, []
-    for n, (en, ja, ids) in enumerate(entries):
-        key = str(n)
-        phrases[key] = Phrases(en=[x for x in en if x], ja=[x for x in ja if x])
-        keys[key] = ids
-        fuzzy += [(words(x).strip(), key) for x in en if len(x) >= FUZZY_MIN_LENGTH]
-    return _Table(PhraseMatcher(phrases), keys, fuzzy)
 
 
 class EntityRecognizer:
@@ -250,18 +51,19 @@ class EntityRecognizer:
         k = knowledge
         craft_entries = [(list(t.en), list(t.ja), list(t.crafts)) for t in k.glossary if t.crafts]
         craft_entries += [
-            (_variants(c.name.en) + list(c.aliases_en), [c.name.ja, c.reading_ja], [c.id]) for c in k.crafts.values()
+            (name_variants(c.name.en) + list(c.aliases_en), [c.name.ja, c.reading_ja], [c.id])
+            for c in k.crafts.values()
         ]
-        self.crafts = _table(craft_entries)
-        self.venues = _table(
+        self.crafts = name_table(craft_entries)
+        self.venues = name_table(
             [
-                (_variants(v.name.en) + list(v.aliases_en), _variants(v.name.ja) + list(v.aliases_ja), [v.id])
+                (name_variants(v.name.en) + list(v.aliases_en), name_variants(v.name.ja) + list(v.aliases_ja), [v.id])
                 for v in k.venues.values()
             ]
         )
-        self.programs = _table(
+        self.programs = name_table(
             [
-                (_variants(p.name.en) + list(p.aliases_en), _variants(p.name.ja) + list(p.aliases_ja), [p.id])
+                (name_variants(p.name.en) + list(p.aliases_en), name_variants(p.name.ja) + list(p.aliases_ja), [p.id])
                 for p in k.programs.values()
             ]
         )
@@ -276,7 +78,7 @@ class EntityRecognizer:
             ]
             for lang in ("en", "ja")
         }
-        self.plans = _table(
+        self.plans = name_table(
             [
                 (
                     title_variants(d.meta.title_en) + list(d.meta.aliases_en),
@@ -286,9 +88,9 @@ class EntityRecognizer:
                 for d in k.documents.values()
             ]
         )
-        self.landmarks = _table(
+        self.landmarks = name_table(
             [
-                (_variants(m.name.en) + list(m.aliases_en), _variants(m.name.ja) + list(m.aliases_ja), [m.id])
+                (name_variants(m.name.en) + list(m.aliases_en), name_variants(m.name.ja) + list(m.aliases_ja), [m.id])
                 for m in k.landmarks.values()
             ]
         )
@@ -299,13 +101,13 @@ class EntityRecognizer:
             if en and not en.startswith(("Near", "Tokyo")):
                 areas.setdefault(words(en).strip(), (set(), set()))[0].add(en)
                 areas[words(en).strip()][1].add(ja)
-        self.areas = _table([(sorted(en), sorted(ja), [key]) for key, (en, ja) in areas.items()])
+        self.areas = name_table([(sorted(en), sorted(ja), [key]) for key, (en, ja) in areas.items()])
         # An indicator is also named without its printed qualifier: 「子育てアプリのダウンロード数（累計）」.
         self._name_words = {
             lang: {kpi.id: name_words(unqualified(kpi.indicator.get(lang)), lang) for kpi in k.kpis.values()}
             for lang in ("en", "ja")
         }
-        self._idf = {lang: _idf(names.values()) for lang, names in self._name_words.items()}
+        self._idf = {lang: word_idf(names.values()) for lang, names in self._name_words.items()}
         self._indicators = [
             (key, kpi)
             for kpi in k.kpis.values()
@@ -336,7 +138,7 @@ class EntityRecognizer:
         if entities.indicators:
             entities = self._inside_indicator(entities, text)
         if not entities.names_a_subject():
-            fuzzy = {name: self._fuzzy(getattr(self, name), text) for name in ("crafts", "venues", "programs", "plans")}
+            fuzzy = {name: getattr(self, name).misspelt(text) for name in ("crafts", "venues", "programs", "plans")}
             entities = entities.model_copy(update={k: v for k, v in fuzzy.items() if v})
         if not entities.names_a_subject():
             entities = entities.model_copy(update={"programs": self.programs_described(text, lang)})
@@ -391,7 +193,7 @@ class EntityRecognizer:
         for venue in entities.venues:
             keys = [k for k, ids in self.venues.keys.items() if venue in ids]
             phrases = {p for k in keys for p in self.venues.matcher.phrases(k, text)}
-            bare = {" ".join(w for w in p.split() if w not in _PLACE_NAMES) for p in phrases}
+            bare = {" ".join(w for w in p.split() if w not in PLACE_NAMES) for p in phrases}
             if phrases and all(any(p in c for c in craft_phrases) for p in bare):
                 continue  # only the craft's words (and the city's): the craft is named, not this venue
             venues.append(venue)
@@ -399,34 +201,16 @@ class EntityRecognizer:
         crafts = [c for c in entities.crafts if not self._named_only_inside(c, text, names)]
         return entities.model_copy(update={"venues": venues, "crafts": crafts})
 
-    def _ids(self, table: _Table, text: str) -> list[str]:
+    def _ids(self, table: NameTable, text: str) -> list[str]:
         out: list[str] = []
         for key in table.matcher.find(text):
             out += [i for i in table.keys[key] if i not in out]
         return out
 
-    def _fuzzy(self, table: _Table, text: str) -> list[str]:
-        """A misspelt name ("kutani wear", "kaga yuzan"): compared with runs of whole words of the question
-        of about its own length, never with a piece of another word ("gilding" is not in "building",
-        "shikki" not in "okuzashiki")."""
-        tokens = words(text).split()
-        if len(" ".join(tokens)) < FUZZY_MIN_LENGTH or not table.fuzzy:
-            return []
-        best: tuple[float, str] | None = None
-        for size, (names, keys) in table.fuzzy_by_words.items():
-            for start in range(len(tokens) - size + 1):
-                window = " ".join(tokens[start : start + size])
-                if len(window) < FUZZY_MIN_LENGTH:
-                    continue
-                found = process.extractOne(window, names, scorer=fuzz.ratio, score_cutoff=FUZZY_SCORE)
-                if found and (best is None or found[1] > best[0]):
-                    best = (found[1], keys[found[2]])
-        return list(table.keys[best[1]]) if best else []
-
     def _named_only_inside(self, craft: str, text: str, venue_names: str) -> bool:
         """The craft's term appears in the question only as part of a venue's name."""
         c = self.knowledge.crafts[craft]
-        terms = [normalise(x) for x in (c.name.ja, *_variants(c.name.en))]
+        terms = [normalise(x) for x in (c.name.ja, *name_variants(c.name.en))]
         plain = normalise(text)
         return any(t in venue_names for t in terms if t in plain)
 
@@ -437,7 +221,7 @@ class EntityRecognizer:
         if not names:
             return entities
 
-        def inside(table: _Table, record_id: str) -> bool:
+        def inside(table: NameTable, record_id: str) -> bool:
             keys = [k for k, ids in table.keys.items() if record_id in ids]
             phrases = [indicator_key(p) for k in keys for p in table.matcher.phrases(k, text)]
             return bool(phrases) and all(any(p in n for n in names) for p in phrases)
@@ -517,7 +301,11 @@ class EntityRecognizer:
         texts = [d.body for d in k.documents.values()]
         texts += [t for translation in k.translations.values() for t in translation.texts.values()]
         pairs = (m.groups() for text in texts for m in _NAME_YEAR.finditer(unicodedata.normalize("NFKC", text)))
-        return frozenset(f"{w.lower()} {y}" for w, y in pairs if w[0].isupper() and w.lower() not in _DATE_WORDS)
+        return frozenset(
+            f"{w.lower()} {y}"
+            for w, y in pairs
+            if w[0].isupper() and w.lower() not in set(load_lexicon().date_words.en)
+        )
 
     @staticmethod
     def years_in(text: str) -> list[int]:

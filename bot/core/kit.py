@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from urllib.parse import quote_plus
 
 from bot.core.blocks import ContactItem, ContactsBlock, KpiBlock, KpiRow, NoticeBlock, TopicsBlock, VenueItem
-from bot.core.entities import EntityRecognizer, indicator_key, unqualified
+from bot.core.entities import EntityRecognizer
 from bot.core.lexicon import PhraseMatcher, Phrases, words
+from bot.core.names import indicator_key, unqualified
 from bot.documents import DocumentTexts
 from bot.extractive import SentenceScorer
 from bot.glossary import Glossary

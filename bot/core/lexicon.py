@@ -42,6 +42,7 @@ class Lexicon(BaseModel):
     proximity: Phrases
     references: Phrases
     why_words: Phrases
+    date_words: Phrases
 
 
 def normalise(text: str) -> str:

@@ -12,10 +12,10 @@ import re
 from functools import lru_cache
 
 from bot.core.blocks import ListBlock, TopicsBlock
-from bot.core.entities import name_words
 from bot.core.handlers import handles, reply
 from bot.core.kit import Kit
 from bot.core.lexicon import load_lexicon
+from bot.core.names import name_words
 from bot.core.types import Context
 from bot.models import Answer
 from ingest.fiscal import western_year
