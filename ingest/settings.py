@@ -34,7 +34,6 @@ class Settings(BaseSettings):
     chroma_port: int = Field(default=8000, validation_alias="CHROMA_PORT")
     collection_prefix: str = Field(default="guide", validation_alias="GUIDE_COLLECTION_PREFIX")
     embed_batch_size: int = Field(default=16, ge=1, validation_alias="GUIDE_EMBED_BATCH")
-    # torch intra-op threads of the query-embedding thread while answering (see ingest/embedders.py)
     # Threads that embed questions, each on one torch thread (ingest.embedders.one_torch_thread): one per core.
     query_threads: int = Field(
         default_factory=lambda: min(4, os.cpu_count() or 1), ge=1, le=32, validation_alias="GUIDE_QUERY_THREADS"

@@ -10,20 +10,19 @@ The previous generation is kept one round longer so that a bot process still rea
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import logging
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ingest.file_lock import exclusive
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -190,16 +189,9 @@ class IndexStore:
         return {r[0]: EntryInfo(*r) for r in rows}
 
     # ----------------------------------------------------------------- writing
-    @contextmanager
-    def ingest_lock(self) -> Iterator[None]:
+    def ingest_lock(self) -> AbstractContextManager[None]:
         """One ingest at a time per data directory."""
-        path = Path(self.settings.data_dir) / "ingest.lock"
-        with path.open("w") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        return exclusive(Path(self.settings.data_dir) / "ingest.lock")
 
     def drop_unfinished(self) -> None:
         """Remove what a crashed ingest left behind (never the active generation)."""

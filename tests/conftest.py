@@ -6,7 +6,6 @@ the real knowledge runs once per session into a temporary data directory.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import importlib.metadata
 import os
@@ -24,6 +23,7 @@ import pytest
 import yaml
 
 from ingest.embedders import load_embedders
+from ingest.file_lock import exclusive
 from ingest.pipeline import IngestReport, run_ingest
 from ingest.settings import PROJECT_ROOT, Settings
 
@@ -114,9 +114,7 @@ def full_index(tmp_path_factory, embedders) -> tuple[Settings, IngestReport]:
     data/test-index/<key> until the knowledge, the ingest code or a model package changes; each run works
     on its own copy, so no test can spoil the cache."""
     cached = INDEX_CACHE / _index_key()
-    INDEX_CACHE.parent.mkdir(parents=True, exist_ok=True)
-    with (INDEX_CACHE.parent / ".test-index.lock").open("w") as lock:  # pytest -n 2: one worker builds it
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with exclusive(INDEX_CACHE.parent / ".test-index.lock"):  # pytest -n 2: one worker builds it
         if not (cached / "report.pickle").exists():
             shutil.rmtree(INDEX_CACHE, ignore_errors=True)
             report = run_ingest(make_settings(cached / "data", KNOWLEDGE), embedders=embedders)

@@ -301,11 +301,8 @@ class EntityRecognizer:
         texts = [d.body for d in k.documents.values()]
         texts += [t for translation in k.translations.values() for t in translation.texts.values()]
         pairs = (m.groups() for text in texts for m in _NAME_YEAR.finditer(unicodedata.normalize("NFKC", text)))
-        return frozenset(
-            f"{w.lower()} {y}"
-            for w, y in pairs
-            if w[0].isupper() and w.lower() not in set(load_lexicon().date_words.en)
-        )
+        dates = set(load_lexicon().date_words.en)
+        return frozenset(f"{w.lower()} {y}" for w, y in pairs if w[0].isupper() and w.lower() not in dates)
 
     @staticmethod
     def years_in(text: str) -> list[int]:

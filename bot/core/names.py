@@ -53,8 +53,6 @@ _GENERIC_NAMES = frozenset(
 FUZZY_MIN_LENGTH = 6  # shorter names are too easily matched by chance
 FUZZY_SCORE = 88
 
-_STOP = frozenset({"kanazawa", "金沢", "city", "the", "of", "and", "市"})
-
 
 def name_variants(name: str) -> list[str]:
     """'Kutani ware (Kutani porcelain)' → the whole, 'Kutani ware', 'Kutani porcelain'; without 'Kanazawa '."""

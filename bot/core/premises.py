@@ -61,9 +61,8 @@ def missing_edition(text: str, plans: list[str], knowledge: Knowledge, lang: str
         title_ja, title_en = (
             re.sub(r"\s*[(（][^)）]*[)）]\s*$", "", t) for t in (document.meta.title_ja, document.meta.title_en)
         )
-        if lang == "ja":
-            title = title_ja
-            held_at = _JA_EDITION.search(unicodedata.normalize("NFKC", title))
-            return title.replace(held_at.group(0), held_at.group(0).replace(held_at.group(1), str(wanted)), 1)
+        held_at = _JA_EDITION.search(title_ja)
+        if lang == "ja" and held_at:  # the edition's number swapped in place: 第2次… → 第3次…
+            return title_ja[: held_at.start(1)] + str(wanted) + title_ja[held_at.end(1) :]
         return re.sub(r"\b\d+(?:st|nd|rd|th)\b", _ordinal(wanted), title_en, count=1)
     return None

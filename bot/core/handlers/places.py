@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from bot.core.blocks import VenueListBlock
+from bot.core.blocks import VenueItem, VenueListBlock
 from bot.core.handlers import handles, reply
 from bot.core.kit import Kit
 from bot.core.lexicon import words
@@ -32,13 +32,28 @@ def _origin(ctx: Context, kit: Kit) -> tuple[tuple[float, float], str] | None:
     earlier in the chat (the landmark wins: "near Kenrokuen" asks about Kenrokuen, not about where I stand)."""
     if ctx.question.location:
         return ctx.question.location, "your_location"
+    named = landmark_origin(ctx, kit)
+    if named is not None:
+        return named
+    if ctx.question.shared_before:
+        return ctx.question.shared_before, "your_location"
+    return None
+
+
+def landmark_origin(ctx: Context, kit: Kit) -> tuple[tuple[float, float], str] | None:
+    """The first landmark the question's slots name, as a point and its name in the user's language."""
     for landmark in ctx.slots.landmarks:
         m = kit.knowledge.landmarks.get(landmark)
         if m is not None:
             return (m.location.latitude, m.location.longitude), m.name.get(ctx.question.lang)
-    if ctx.question.shared_before:
-        return ctx.question.shared_before, "your_location"
     return None
+
+
+def with_distance(item: VenueItem, venue: Venue, distances: dict[str, int]) -> VenueItem:
+    """The item with its distance, marked approximate when the venue's coordinates are its town block's."""
+    item.distance_m = distances.get(venue.id)
+    item.distance_approx = item.distance_m is not None and not venue.location.exact
+    return item
 
 
 def _in_area(venue: Venue, areas: list[str]) -> bool:
@@ -97,10 +112,7 @@ def find_places(ctx: Context, kit: Kit) -> Answer:
     with_hours = s.attribute in ("hours", "price")
     items = []
     for venue in venues[:LIMIT]:
-        item = kit.venue_item(venue, lang, cites, hours=with_hours)
-        item.distance_m = distances.get(venue.id)
-        item.distance_approx = item.distance_m is not None and not venue.location.exact
-        items.append(item)
+        items.append(with_distance(kit.venue_item(venue, lang, cites, hours=with_hours), venue, distances))
     blocks.append(VenueListBlock(heading=heading, params=params, items=items, more=max(0, len(venues) - LIMIT)))
     if any(i.distance_approx for i in items):
         blocks.append(kit.notice("distance_approx_note"))

@@ -113,19 +113,16 @@ def venue_info(ctx: Context, kit: Kit) -> Answer:
 
 def _from_landmark(ctx: Context, kit: Kit, venue: Venue) -> list:
     """ "Is it near Higashi Chaya?" about one venue: its straight-line distance from the landmark, when
-    both have researched coordinates (nothing is said about a walk the data cannot measure)."""
-    from bot.core.handlers.places import distance_m
+    the venue has researched coordinates (nothing is said about a walk the data cannot measure)."""
+    from bot.core.handlers.places import distance_m, landmark_origin, with_distance
 
-    landmark = next((kit.knowledge.landmarks[m] for m in ctx.slots.landmarks if m in kit.knowledge.landmarks), None)
-    if landmark is None or landmark.location is None or venue.location is None:
+    origin = landmark_origin(ctx, kit)
+    if origin is None or venue.location is None:
         return []
-    lang = ctx.question.lang
-    item = kit.venue_item(venue, lang, ctx.cites)
-    item.distance_m = distance_m(
-        (landmark.location.latitude, landmark.location.longitude), (venue.location.latitude, venue.location.longitude)
-    )
-    item.distance_approx = not venue.location.exact
-    blocks: list = [VenueListBlock(heading="places_near", params={"origin": landmark.name.get(lang)}, items=[item])]
+    point, name = origin
+    distances = {venue.id: distance_m(point, (venue.location.latitude, venue.location.longitude))}
+    item = with_distance(kit.venue_item(venue, ctx.question.lang, ctx.cites), venue, distances)
+    blocks: list = [VenueListBlock(heading="places_near", params={"origin": name}, items=[item])]
     if item.distance_approx:
         blocks.append(kit.notice("distance_approx_note"))
     return blocks
