@@ -53,7 +53,6 @@ VENUE_ATTRIBUTES = (
     "languages",
     "capacity",
 )
-PLAN_ATTRIBUTES = ("period", "edition")  # what a plan's card answers (bot/data/lexicon.yaml attributes)
 LOOKBACK = 3  # turns a slot is remembered for
 BARE_MARGIN = 0.6  # a bare question keeps the last intent unless the router is this sure of its own
 REFER_MARGIN = 0.3  # a question that points back overrides a subject-less intent the router is less sure of
@@ -69,7 +68,6 @@ class Dialogue:
         self._en_fillers = set(fillers.en)
         self._ja_fillers = sorted(fillers.ja, key=len, reverse=True)
         self._references = PhraseMatcher({"back": lexicon.references})
-        self._why = PhraseMatcher({"why": lexicon.why_words})
 
     def resolve(
         self, text: str, lang: str, entities: Slots, intent: Intent, state: DialogueState
@@ -78,7 +76,7 @@ class Dialogue:
         venue = self._venue_follow_up(intent, entities, state)
         if venue is not None:
             return venue, self._fill("venue_info", entities, state)
-        return self._plan_attribute(text, intent, entities, slots), slots
+        return intent, slots
 
     @staticmethod
     def _venue_follow_up(intent: Intent, entities: Slots, state: DialogueState) -> Intent | None:
@@ -94,17 +92,6 @@ class Dialogue:
         if asks_venue or (about_one and (entities.landmarks or entities.activity) and not entities.crafts):
             return Intent("venue_info", intent.score, intent.margin, "dialogue", intent.alternatives)
         return None
-
-    def _plan_attribute(self, text: str, intent: Intent, entities: Slots, slots: Slots) -> Intent:
-        """A plan's period or edition asked about a plan named or just discussed (「期間はいつまで？」 after the
-        KOGEI plan, 「この戦略の推進期間は？」): the plan's card holds it, not a quote that happens to match.
-        Why it was revised is in the plan's text, not on its card."""
-        named_other = set(entities.subjects()) - {"plans"}
-        plan_attribute = entities.attribute in PLAN_ATTRIBUTES and slots.plans and not named_other
-        plan_attribute = plan_attribute and not self._why.find(text)
-        if plan_attribute and intent.name in ("document_fact", "document_list"):
-            return Intent("plan_info", intent.score, intent.margin, "slots", intent.alternatives)
-        return intent
 
     def _resolve(
         self, text: str, lang: str, entities: Slots, intent: Intent, state: DialogueState

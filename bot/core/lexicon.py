@@ -41,7 +41,6 @@ class Lexicon(BaseModel):
     asks: dict[str, Phrases]
     proximity: Phrases
     references: Phrases
-    why_words: Phrases
     date_words: Phrases
 
 
