@@ -176,6 +176,30 @@ def test_a_list_question_gets_the_whole_list_in_order(engine, question, plan, fi
         assert listing[0].items[0].startswith(first) and plan in {s.id for s in answer.sources}
 
 
+@pytest.mark.parametrize(
+    ("question", "count", "first"),
+    [
+        # the count picks the sub-heading that lists five things, not the heading over two sub-headings
+        ("kogei plan: list the 5 future visions please", 5, "A City Where Crafts Live"),
+        # "Basic Goal 4" names one goal: its numbered measures, not Basic Goal 1's, nor the four goals
+        ("What are the policy areas under Basic Goal 4 of the comprehensive strategy?", 5, "(1)"),
+        ("総合戦略の基本目標3にはどんな施策の柱が4つある？", 4, "(1)"),
+    ],
+)
+def test_a_list_question_gets_the_list_it_counts_or_numbers(engine, question, count, first):
+    answer, _state = ask(engine, question)
+    listing = blocks(answer, ListBlock)
+    assert answer.intent == "document_list" and listing, answer.answer
+    assert len(listing[0].items) == count and listing[0].items[0].startswith(first), listing[0].items
+
+
+def test_a_fact_question_a_heading_barely_matches_is_quoted_not_listed(engine):
+    """What rising costs the KOGEI plan names is one statement: a quote, not the plan's top-level headings."""
+    answer, _state = ask(engine, "Which rising costs does the KOGEI Action Plan name as a problem for makers?")
+    assert not blocks(answer, ListBlock) and blocks(answer, QuotesBlock), answer.answer
+    assert "kogei-action-plan" in {s.id for s in answer.sources}
+
+
 def test_places_near_a_landmark_come_nearest_first(engine):
     answer, _ = ask(engine, "Where can I try crafts near Kenrokuen?")
     items = blocks(answer, VenueListBlock)[0].items

@@ -42,6 +42,7 @@ class Lexicon(BaseModel):
     proximity: Phrases
     references: Phrases
     date_words: Phrases
+    numerals: dict[str, Phrases]
 
 
 def normalise(text: str) -> str:

@@ -13,6 +13,7 @@ import numpy as np
 from bot.core.blocks import ListBlock
 from bot.core.handlers import handles, reply
 from bot.core.kit import Kit
+from bot.core.lexicon import load_lexicon, normalise
 from bot.core.types import Context
 from bot.models import Answer, QuoteRef
 from ingest.keywords import tokenize
@@ -20,15 +21,75 @@ from ingest.units import Unit
 
 MIN_ITEMS = 2
 SCALE, CENTER, KEYWORDS = 3.0, 0.8, 0.6  # as the quote scorer (bot/extractive.py)
-MIN_SCORE = 0.15  # below this no heading matches the question well enough: quote instead
+MIN_SCORE = 0.3  # below this no heading matches the question well enough: quote instead
+COUNT_BONUS = 0.3  # a heading listing as many items as the question counts ("the five basic goals")
+NARROWER = 0.1  # a sub-heading this close to its parent's score is the more specific answer
+_PREPOSITIONS = frozenset({"of", "in", "and", "or", "to", "for", "from", "by", "at", "on", "is", "are", "was"})
+
+
+def asked_count(text: str, lang: str) -> int | None:
+    """How many items the question says the list has: 「5つの将来像」, "the five basic goals"; None
+    when it gives no count. An English number after a capitalised word ("Basic Goal 4") or before a
+    preposition names one item instead of counting them."""
+    numerals = load_lexicon().numerals
+    plain = normalise(text)
+    for value, phrases in numerals.items():
+        if any(p in plain for p in phrases.ja if not p.isascii()):
+            return int(value)
+    tokens = [t for t in "".join(c if c.isalnum() else " " for c in plain).split() if t.isascii()]
+    original = [t for t in "".join(c if c.isalnum() else " " for c in text).split() if t.isascii()]
+    for i, token in enumerate(tokens):
+        value = next((v for v, p in numerals.items() if token in p.en), None)
+        if value is None or i + 1 >= len(tokens) or tokens[i + 1] in _PREPOSITIONS:
+            continue
+        before = original[i - 1] if 0 < i <= len(original) - 1 else ""
+        if before[:1].isupper() and i > 1:
+            continue
+        return int(value)
+    return None
+
+
+def _numbered(text: str) -> bool:
+    """A heading that starts with its number: 1., (2), ③, Ⅱ."""
+    bare = text.lstrip("(（ ")
+    return bool(bare) and bare[0].isnumeric()
 
 
 def children(units: dict[str, Unit], heading: Unit) -> list[Unit]:
-    """What a heading lists: its items, else the headings directly under it."""
+    """What a heading lists: its items, else the headings directly under it (only the numbered ones when
+    numbered ones stand among others: 「数値目標」「基本的方向」 before (1)…(4) are not what it lists)."""
     items = [u for u in units.values() if u.kind == "item" and u.path_ids and u.path_ids[-1] == heading.id]
     if len(items) >= MIN_ITEMS:
         return items
-    return [u for u in units.values() if u.kind == "heading" and len(u.path_ids) >= 2 and u.path_ids[-2] == heading.id]
+    subs = [u for u in units.values() if u.kind == "heading" and len(u.path_ids) >= 2 and u.path_ids[-2] == heading.id]
+    numbered = [u for u in subs if _numbered(u.text)]
+    return numbered if len(numbered) >= MIN_ITEMS else subs
+
+
+def ordinal_references(text: str) -> set[tuple[str, str]]:
+    """(word, number) pairs that name one numbered thing: "Basic Goal 4" → ("goal", "4"), 「将来像3」 →
+    ("来像", "3"). A heading naming the same pair is the one asked about; the same word with another
+    number is another one."""
+    plain = normalise(text)
+    pairs: set[tuple[str, str]] = set()
+    i = 0
+    while i < len(plain):
+        if not plain[i].isdigit():
+            i += 1
+            continue
+        j = i
+        while j < len(plain) and plain[j].isdigit():
+            j += 1
+        before = plain[:i].rstrip()
+        word = ""
+        if before and before[-1].isascii() and before[-1].isalpha():
+            word = before.split()[-1] if before.split() else ""
+        elif len(before) >= 2 and not before[-1].isascii() and before[-1].isalpha() and before[-2].isalpha():
+            word = before[-2:]
+        if word:
+            pairs.add((word, plain[i:j]))
+        i = j
+    return pairs
 
 
 def best_heading(ctx: Context, kit: Kit) -> tuple[str, Unit, list[Unit], float] | None:
@@ -48,7 +109,9 @@ def best_heading(ctx: Context, kit: Kit) -> tuple[str, Unit, list[Unit], float] 
 
     named = plan_name_words([d.meta for d in kit.knowledge.documents.values()])
     asked = content_words(ctx.question.text, lang) - named
-    best = None
+    count = asked_count(ctx.question.text, lang)
+    ordinals = ordinal_references(ctx.question.text)
+    scored: dict[tuple[str, str], tuple[str, Unit, list[Unit], float]] = {}
     for (_, meta, text), vector in zip(heads, vectors, strict=True):
         if vector is None:
             continue
@@ -58,12 +121,32 @@ def best_heading(ctx: Context, kit: Kit) -> tuple[str, Unit, list[Unit], float] 
             continue
         overlap = len(asked & set(tokenize(text, lang))) / max(len(asked), 1)
         score = SCALE * (float(np.dot(vector, question)) - CENTER) + KEYWORDS * overlap
-        if best is not None and score <= best[3]:
-            continue
+        if ordinals:
+            named = ordinal_references(text)
+            words_named = {w for w, _ in named}
+            if ordinals & named:
+                score += COUNT_BONUS
+            elif any(w in words_named for w, _ in ordinals):
+                score -= COUNT_BONUS  # "Basic Goal 4" asked, this is Basic Goal 1
         listed = children(units, heading)
-        if len(listed) >= MIN_ITEMS:
-            best = (meta["record_id"], heading, listed, score)
-    return best if best is not None and best[3] >= MIN_SCORE else None
+        if count is not None and score >= MIN_SCORE and len(listed) >= MIN_ITEMS:
+            # counted only where the heading matches on its own: "which two professions…" counts professions
+            score += COUNT_BONUS if len(listed) == count else -COUNT_BONUS / 2
+        scored[(meta["record_id"], heading.id)] = (meta["record_id"], heading, listed, score)
+    lists = [x for x in scored.values() if len(x[2]) >= MIN_ITEMS]
+    if not lists:
+        return None
+    best = max(lists, key=lambda x: x[3])
+    # A heading whose entries are sub-headings ("Basic philosophy and future visions") is answered by the
+    # sub-heading that lists what was asked ("Future visions": its five items) when that scores about as
+    # well; when that sub-heading holds a single statement ("Basic philosophy"), the statement is quoted.
+    narrower = [scored.get((best[0], u.id)) for u in best[2] if u.kind == "heading"]
+    narrower = [n for n in narrower if n is not None and n[3] >= best[3] - NARROWER]
+    if narrower:
+        best = max(narrower, key=lambda x: x[3])
+        if len(best[2]) < MIN_ITEMS or best[2][0].kind != "item":
+            return None
+    return best if best[3] >= MIN_SCORE else None
 
 
 @handles("document_list")
