@@ -200,6 +200,27 @@ def test_a_fact_question_a_heading_barely_matches_is_quoted_not_listed(engine):
     assert "kogei-action-plan" in {s.id for s in answer.sources}
 
 
+def test_an_indicators_printed_line_quoted_is_answered_as_that_indicator(engine):
+    """The best quote is a KPI line of a plan: the indicator's figures with the labels exactly as printed,
+    not the translated line ("FY2018" where the plan prints （H30）)."""
+    answer, _state = ask(engine, "station west plaza events - what was the starting number and the target?")
+    kpis = blocks(answer, KpiBlock)
+    assert answer.intent == "kpi_value" and kpis and kpis[0].kpi_id == "k001_58", answer.answer
+    assert "（H30）" in answer.answer and "106件" in answer.answer
+
+
+def test_a_quoted_kpi_line_of_another_indicator_is_never_its_answer(engine):
+    """'foreign students' shares one word with an indicator about College of Art students: not it."""
+    answer, _state = ask(engine, "What target does the city set for the number of foreign students studying here?")
+    assert answer.kind == "unknown" and not blocks(answer, KpiBlock), answer.answer
+
+
+def test_a_venue_with_every_craft_asked_comes_first(engine):
+    answer, _state = ask(engine, "Where can I buy wagasa umbrellas and mizuhiki?")
+    venues = blocks(answer, VenueListBlock)
+    assert venues and venues[0].items[0].venue_id == "wagasa_mizuhiki_minto", answer.answer
+
+
 def test_places_near_a_landmark_come_nearest_first(engine):
     answer, _ = ask(engine, "Where can I try crafts near Kenrokuen?")
     items = blocks(answer, VenueListBlock)[0].items

@@ -7,6 +7,7 @@ object is made per answer.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote_plus
 
@@ -93,6 +94,10 @@ class Citations:
         )
 
 
+def _bare(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
 @dataclass
 class Kit:
     """The loaded knowledge and models the handlers answer from."""
@@ -103,6 +108,17 @@ class Kit:
     documents: DocumentTexts
     scorer: SentenceScorer
     glossary: Glossary
+
+    def kpi_printed_as(self, line: str) -> Kpi | None:
+        """The indicator whose printed line this is (spacing and width ignored), the first printing."""
+        key = _bare(line)
+        if not hasattr(self, "_printed_lines"):
+            table: dict[str, Kpi] = {}
+            for kpi in self.knowledge.kpis.values():
+                if kpi.printed_line and (kpi.repeat_of is None or _bare(kpi.printed_line) not in table):
+                    table[_bare(kpi.printed_line)] = kpi
+            self._printed_lines = table
+        return self._printed_lines.get(key)
 
     # ------------------------------------------------------------------ venues
     def venues_for(self, crafts: list[str], kinds: list[str]) -> list[Venue]:
@@ -117,6 +133,8 @@ class Kit:
         return sorted(
             out,
             key=lambda v: (
+                # a venue with every craft asked ("makes wagasa and runs mizuhiki classes") before one with one
+                -sum(c in v.crafts for c in crafts),
                 min((order.get(c, 99) for c in v.crafts), default=99),
                 len(v.crafts),
                 v.confidence != "high",

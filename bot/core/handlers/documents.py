@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from functools import lru_cache
 
 from rapidfuzz import fuzz
@@ -20,7 +21,8 @@ from bot.core.blocks import QuoteItem, QuotesBlock
 from bot.core.handlers import handles, reply
 from bot.core.kit import Citations, Kit
 from bot.core.lexicon import PhraseMatcher, load_lexicon, words
-from bot.core.types import Context
+from bot.core.names import name_words
+from bot.core.types import Context, Intent
 from bot.extractive import ANSWER_TYPES, best_quotes, counted_thing
 from bot.models import Answer, QuoteRef
 from ingest.keywords import tokenize
@@ -30,6 +32,7 @@ WEAK_EVIDENCE = 0.22  # best USE cosine among the top hits (calibrated on the QA
 AGREEMENT_RRF = 0.045  # all three signals ranking one entry near the top is evidence too
 AGREEMENT_DENSE = 0.84
 DENSE_EVIDENCE = 0.82  # e5 cosine standing in for WEAK_EVIDENCE when USE is switched off
+MIN_SHARED_NAME_WORDS = 2  # a quoted KPI line answers as its indicator only when the question names it
 NAME_COVERED = 85  # fuzzy score at which a name in the question is one the knowledge knows
 # A quoted name: 「…」, “…”, "…", or '…' standing apart from words (not the apostrophes of "Kanazawa's … Ghent's").
 _QUOTED = re.compile(r"[「『“\"]([^」』”\"]{3,40})[」』”\"]|(?<![A-Za-z])'([^']{3,40})'(?![A-Za-z])")
@@ -313,10 +316,18 @@ def document_fact(ctx: Context, kit: Kit) -> Answer:
     name = unknown_name(ctx.question.text, kit, [c.text for h in passages for c in kit.documents.candidates(h)])
     if name:  # "What is the Kanazawa Kogei Passport?": nothing by that name anywhere
         return unknown(ctx, kit, "false_premise", kit.topics_block(ctx.evidence.hits, lang), name=name)
+    cited_before = len(cites.refs)
     block, quotes = quotes_block(ctx, kit, cites, passages)
     if block is None:
         return unknown(ctx, kit, "no_evidence")
     refs = _quote_refs(block)
+    printed = _printed_indicator(ctx, kit, refs[0].original or refs[0].text)
+    if printed is not None:  # the best quote is an indicator's printed line: its figures, labels as printed
+        from bot.core.handlers.kpis import kpi_value
+
+        del cites.refs[cited_before:]  # the quotes are not shown: neither are their sources
+        slots = ctx.slots.model_copy(update={"indicators": [printed]})
+        return kpi_value(replace(ctx, slots=slots, intent=Intent("kpi_value", how="evidence")), kit)
     evidence = [q.hit.text for q in quotes] + [r.original for r in refs if r.original]
     said = " ".join(q.text for q in quotes)
     wants = asks_for(ctx.question.text)
@@ -331,6 +342,23 @@ def document_fact(ctx: Context, kit: Kit) -> Answer:
     if block.glossed:
         blocks.append(kit.notice("other_language_note"))
     return reply(ctx, "answer", blocks, cites, quotes=refs, evidence=evidence)
+
+
+def _printed_indicator(ctx: Context, kit: Kit, quoted: str) -> str | None:
+    """The KPI whose printed line is the quoted unit, when the question asks for figures and shares two words
+    with the indicator's name ("events around the station west plaza: baseline and target?")."""
+    entities = ctx.entities or ctx.slots
+    if ctx.slots.indicators or not (entities.role or entities.figures or asks_for(ctx.question.text) == "count"):
+        return None
+    kpi = kit.kpi_printed_as(quoted)
+    if kpi is None:
+        return None
+    lang = ctx.question.written_in
+    asked = name_words(ctx.question.text, lang)
+    # two words of the name, its bracketed parts included: "international students" shares one word with
+    # "College of Art students taking part in …", which is another indicator
+    name = name_words(kpi.indicator.get(lang).replace("(", " ").replace(")", " "), lang)
+    return kpi.id if len(asked & name) >= MIN_SHARED_NAME_WORDS else None
 
 
 def _known_but(ctx: Context, kit: Kit, reason: str, block: QuotesBlock, cites: Citations, refs, **params) -> Answer:

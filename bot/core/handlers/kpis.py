@@ -126,12 +126,12 @@ def kpi_value(ctx: Context, kit: Kit) -> Answer:
 
         if asks_for(ctx.question.text) == "person":
             return document_fact(ctx, kit)  # "Who is the current mayor?" is no indicator
-        if not slots.role:
-            # No baseline / current / target asked: a count the plans state in their text ("How many groups
-            # have joined IMAGINE KANAZAWA 2030 Partners?") is quoted, as a quote, never as an indicator.
-            quoted = document_fact(ctx, kit)
-            if quoted.kind == "answer":
-                return quoted
+        quoted = document_fact(ctx, kit)
+        if quoted.intent == "kpi_value" or (not slots.role and quoted.kind == "answer"):
+            # The best quote is the printed line of an indicator named in other words (document_fact answers
+            # with its figures); or, no baseline / current / target asked, a count the plans state in their
+            # text ("How many groups have joined IMAGINE KANAZAWA 2030 Partners?"), quoted as a quote.
+            return quoted
         closest = _closest(ctx, kit)
         blocks = [TopicsBlock(heading="closest_indicators", items=closest)] if closest else []
         return unknown(ctx, kit, "indicator_not_found", blocks, cites)
@@ -167,7 +167,7 @@ def plan_kpis(ctx: Context, kit: Kit) -> Answer:
         return kpi_value(ctx, kit)  # one indicator's figures asked, by name or by words of its own
     plans = [p for p in ctx.slots.plans if any(k.plan == p for k in kit.knowledge.kpis.values())]
     if not plans:
-        if _from_evidence(ctx, kit):
+        if _from_evidence(ctx, kit) or (ctx.slots.role and _asks_one_indicator(ctx, kit)):
             # No plan named, but one indicator by a paraphrase of its name (「伝統工芸品産業の従事者数は
             # どう推移してる？」): its figures.
             return kpi_value(ctx, kit)
