@@ -215,6 +215,14 @@ def test_a_quoted_kpi_line_of_another_indicator_is_never_its_answer(engine):
     assert answer.kind == "unknown" and not blocks(answer, KpiBlock), answer.answer
 
 
+def test_a_plan_named_in_the_question_does_not_choose_the_sentence(engine):
+    """The plan's name matches every passage about the plan itself; the quote is the one about nights."""
+    answer, _state = ask(engine, "Does the Comprehensive Strategy mention any night-time events to liven up the city?")
+    quotes = blocks(answer, QuotesBlock)
+    assert quotes and "night" in quotes[0].items[0].text.lower(), answer.answer
+    assert "comprehensive-strategy-2" in {s.id for s in answer.sources}
+
+
 def test_a_venue_with_every_craft_asked_comes_first(engine):
     answer, _state = ask(engine, "Where can I buy wagasa umbrellas and mizuhiki?")
     venues = blocks(answer, VenueListBlock)

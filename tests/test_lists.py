@@ -38,3 +38,13 @@ def test_a_heading_lists_its_numbered_sub_headings_not_the_others():
     assert [u.text for u in children(units, goal)] == ["(1) 子育て", "(2) 結婚"]
     top = next(u for u in units.values() if u.text == "計画")
     assert [u.text for u in children(units, top)] == ["基本目標1", "基本目標2"]
+
+
+def test_without_names_drops_a_plans_title_and_aliases():
+    from bot.core.handlers.documents import without_names
+    from ingest.loader import load_knowledge
+    from tests.conftest import KNOWLEDGE
+
+    meta = load_knowledge(KNOWLEDGE).documents["sdgs-future-city-plan-2"].meta
+    assert without_names("which places, acording to the SDGs plan?", [meta]) == "which places, acording to the ?"
+    assert without_names("SDGs未来都市計画の期間は？", [meta]) == "の期間は？"

@@ -14,15 +14,15 @@ import re
 import unicodedata
 from dataclasses import replace
 from functools import lru_cache
-
-from rapidfuzz import fuzz
+from itertools import zip_longest
 
 from bot.core.blocks import QuoteItem, QuotesBlock
 from bot.core.handlers import handles, reply
 from bot.core.kit import Citations, Kit
-from bot.core.lexicon import PhraseMatcher, load_lexicon, words
+from bot.core.lexicon import PhraseMatcher, load_lexicon
 from bot.core.names import name_words
 from bot.core.types import Context, Intent
+from bot.core.unknown_names import unknown_name
 from bot.extractive import ANSWER_TYPES, best_quotes, counted_thing
 from bot.models import Answer, QuoteRef
 from ingest.keywords import tokenize
@@ -33,33 +33,6 @@ AGREEMENT_RRF = 0.045  # all three signals ranking one entry near the top is evi
 AGREEMENT_DENSE = 0.84
 DENSE_EVIDENCE = 0.82  # e5 cosine standing in for WEAK_EVIDENCE when USE is switched off
 MIN_SHARED_NAME_WORDS = 2  # a quoted KPI line answers as its indicator only when the question names it
-NAME_COVERED = 85  # fuzzy score at which a name in the question is one the knowledge knows
-# A quoted name: 「…」, “…”, "…", or '…' standing apart from words (not the apostrophes of "Kanazawa's … Ghent's").
-_QUOTED = re.compile(r"[「『“\"]([^」』”\"]{3,40})[」』”\"]|(?<![A-Za-z])'([^']{3,40})'(?![A-Za-z])")
-_CONNECTORS = frozenset({"of", "the", "for", "in", "and", "de", "no"})
-_QUESTION_WORDS = frozenset(
-    {
-        "What",
-        "Who",
-        "Where",
-        "When",
-        "Which",
-        "How",
-        "Why",
-        "Is",
-        "Are",
-        "Do",
-        "Does",
-        "Can",
-        "Could",
-        "Tell",
-        "Please",
-        "Hi",
-        "Hello",
-        "I",
-        "Any",
-    }
-)
 
 
 def _generic(lang: str) -> set[str]:
@@ -96,65 +69,6 @@ def supported(ctx: Context, kit: Kit) -> bool:
     for hit in same:
         found |= set(tokenize(f"{hit.metadata.get('title', '')} {hit.text}", lang))
     return bool(asked & found)
-
-
-def unknown_name(text: str, kit: Kit, texts: list[str] = ()) -> str | None:
-    """A name the question gives (quoted, or a run of Capitalised Words) that the knowledge does not hold:
-    no known name matches it, and no sentence of ``texts`` (the evidence) has all of its words."""
-    candidates = [m.group(1) or m.group(2) for m in _QUOTED.finditer(text)] + _capitalised_runs(text)
-    if not candidates:
-        return None
-    known = kit.known_names()
-    sentences = [set(words(t).split()) for t in texts]
-    for name in candidates:
-        bare = words(name).strip()
-        if len(bare) < 4 or any(_covers(k, bare) for k in known):
-            continue
-        tokens = {w.rstrip("s") for w in bare.split() if w not in _CONNECTORS and len(w) > 2}
-        if tokens and any(tokens <= {w.rstrip("s") for w in sentence} for sentence in sentences):
-            continue
-        return name.strip()
-    return None
-
-
-def _capitalised_runs(text: str) -> list[str]:
-    """Runs of two or more Capitalised Words ("the Kanazawa Kogei Passport"): how English names a thing.
-
-    The first word of a sentence is capitalised by grammar, not because it names something ("Before the
-    KOGEI Action Plan …", "What's Kanazawa's area …"), so it never starts a run; a possessive "'s" is
-    not part of the name."""
-    runs, current = [], []
-    sentence_start = True
-    for token in re.findall(r"[A-Za-z][\w'’-]*|[^\sA-Za-z]", text):
-        token = re.sub(r"['’]s$", "", token)
-        starts = sentence_start and token[:1].isalpha()
-        if token[:1].isalpha() or token in ".?!。？！":
-            sentence_start = token in ".?!。？！"
-        if not starts and (
-            (token[:1].isupper() and token not in _QUESTION_WORDS) or (current and token in _CONNECTORS)
-        ):
-            current.append(token)
-            continue
-        _close_run(current, runs)
-        current = []
-    _close_run(current, runs)
-    return runs
-
-
-def _close_run(run: list[str], runs: list[str]) -> None:
-    while run and run[-1] in _CONNECTORS:  # "the Kanazawa Kogei Passport for" → "Kanazawa Kogei Passport"
-        run.pop()
-    while run and run[0] in _CONNECTORS:
-        run.pop(0)
-    if sum(t[:1].isupper() for t in run) >= 2:
-        runs.append(" ".join(run))
-
-
-def _covers(known: str, name: str) -> bool:
-    """A known name covers the question's name: the same, allowing typos, or containing it."""
-    if len(known) < len(name):
-        return fuzz.ratio(known, name) >= NAME_COVERED
-    return fuzz.partial_ratio(name, known) >= NAME_COVERED
 
 
 @lru_cache(maxsize=1)
@@ -242,6 +156,18 @@ def quotes_block(ctx: Context, kit: Kit, cites: Citations, passages) -> tuple[Qu
         other: set(tokenize(" ".join(kit.glossary.bridge(query, lang, names_only=False)), other)),
     }
     vector = ctx.evidence.result.vectors[kit.scorer.embedder.key]
+    metas = [kit.knowledge.documents[p].meta for p in ctx.slots.plans if p in kit.knowledge.documents]
+    if metas:
+        # The plan the question names chose the passages; in choosing sentences its name would favour the
+        # ones that repeat it ("…, according to the SDGs plan?" picks sentences about the SDGs), so the
+        # sentences are scored against the rest of the question.
+        from bot.core.handlers.plans import plan_name_words
+
+        named = plan_name_words(metas)
+        keywords = {language: words_ - named for language, words_ in keywords.items()}
+        rest = without_names(query, metas)
+        if rest != query and len(rest.split()) >= 3:
+            vector = kit.scorer.embedder.embed_queries([rest])[0]
     quotes = best_quotes(vector, passages, kit.scorer, kit.documents, keywords, question=query)
     if not quotes:
         return None, []
@@ -279,6 +205,31 @@ def quotes_block(ctx: Context, kit: Kit, cites: Citations, passages) -> tuple[Qu
     return QuotesBlock(items=items, translated=translated, glossed=glossed), quotes
 
 
+def _plan_passages(ctx: Context, kit: Kit) -> list:
+    """A question naming a plan ("Is the city doing anything about nights? I think the comprehensive strategy
+    says something"), searched again without the plan's name: the name matches every passage about the plan
+    itself and would crowd out the one that answers."""
+    metas = [kit.knowledge.documents[p].meta for p in ctx.slots.plans if p in kit.knowledge.documents]
+    rest = without_names(ctx.evidence.query, metas) if metas else ""
+    if not metas or rest == ctx.evidence.query or len(rest.split()) < 3:
+        return []
+    hits = kit.retriever.search(rest, ctx.question.lang, k=12, kinds=["document"]).passages
+    return [h for h in hits if h.record_id in ctx.slots.plans][:4]
+
+
+def without_names(text: str, metas: list) -> str:
+    """The question without the plans' titles and aliases (longest first, any case)."""
+    names = sorted(
+        {n for m in metas for n in (m.title_en, m.title_ja, *m.aliases_en, *m.aliases_ja) if n}, key=len, reverse=True
+    )
+    for name in names:
+        start = text.lower().find(name.lower())
+        while start >= 0:
+            text = text[:start] + " " + text[start + len(name) :]
+            start = text.lower().find(name.lower())
+    return " ".join(text.split())
+
+
 def _quote_refs(block: QuotesBlock) -> list[QuoteRef]:
     return [
         QuoteRef(
@@ -312,7 +263,11 @@ def document_fact(ctx: Context, kit: Kit) -> Answer:
             return offtopic(ctx, kit)
         return unknown(ctx, kit, "no_evidence")
     cites = ctx.cites
-    passages = _named_plans_first(ctx.evidence.passages, ctx.slots.plans)[:QUOTE_PASSAGES]
+    passages = _named_plans_first(ctx.evidence.passages, ctx.slots.plans)
+    again = _plan_passages(ctx, kit)
+    if again:  # one from each search in turn
+        passages = [h for pair in zip_longest(passages, again) for h in pair if h is not None]
+    passages = list({h.id: h for h in passages}.values())[:QUOTE_PASSAGES]
     name = unknown_name(ctx.question.text, kit, [c.text for h in passages for c in kit.documents.candidates(h)])
     if name:  # "What is the Kanazawa Kogei Passport?": nothing by that name anywhere
         return unknown(ctx, kit, "false_premise", kit.topics_block(ctx.evidence.hits, lang), name=name)
