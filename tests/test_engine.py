@@ -84,6 +84,29 @@ def test_follow_ups_inherit_what_they_lack(engine):
     assert set(state.turns[-1].slots.venues) <= {p.venue_id for p in answer.places} | set(state.turns[-2].places)
 
 
+def test_a_programmes_attribute_after_its_figures_is_about_the_programme(engine):
+    """After a programme and then its indicator's figures, "who can join?" asks about the programme."""
+    answer, state = ask(
+        engine,
+        "What is the Kanazawa Children's Craft School (kodomo juku)?",
+        "what was the baseline number of participants?",
+        "who can join?",
+    )
+    assert answer.intent == "program_info", answer.answer
+    slots = state.turns[-1].slots
+    assert slots.programs == ["kanazawa_kogei_kodomo_juku"] and slots.attribute == "eligibility"
+
+
+def test_a_plan_named_with_figure_words_after_an_indicator_gives_it_in_that_plan(engine):
+    answer, _state = ask(
+        engine,
+        "How many home visits to child-rearing households does the Comprehensive Strategy count at baseline?",
+        "and what target does the SDGs Future City Plan give?",
+    )
+    kpis = blocks(answer, KpiBlock)
+    assert answer.intent == "kpi_value" and kpis and kpis[0].plan_id == "sdgs-future-city-plan-2", answer.answer
+
+
 def test_a_question_naming_a_new_thing_starts_a_new_topic(engine):
     answer, state = ask(engine, "Where can I buy Kutani ware?", "What is Kaga Yuzen?")
     assert answer.intent == "craft_info" and state.turns[-1].slots.crafts == ["kaga_yuzen"]

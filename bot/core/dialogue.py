@@ -35,7 +35,7 @@ INHERITS: dict[str, tuple[str, ...]] = {
     "craft_info": ("crafts",),
     "venue_info": ("venues",),
     "program_info": ("programs",),
-    "kpi_value": ("indicators", "plans"),
+    "kpi_value": ("indicators", "plans", "programs"),  # a programme's figures stay about the programme
     "plan_kpis": ("plans",),
     "plan_info": ("plans",),
     "document_list": ("plans",),
@@ -53,6 +53,12 @@ VENUE_ATTRIBUTES = (
     "languages",
     "capacity",
 )
+# Whose attribute it is: "how do we apply?" asks about the programme of a few turns ago, not its indicator.
+# (A plan's period or edition is not here: "Why was it revised?" asks the documents, not the plan's card.)
+ATTRIBUTE_OWNERS: dict[str, tuple[str, ...]] = {
+    **{a: ("program_info",) for a in ("apply", "eligibility", "dates", "organizer")},
+    **{a: ("venue_info", "find_places") for a in VENUE_ATTRIBUTES},
+}
 LOOKBACK = 3  # turns a slot is remembered for
 BARE_MARGIN = 0.6  # a bare question keeps the last intent unless the router is this sure of its own
 REFER_MARGIN = 0.3  # a question that points back overrides a subject-less intent the router is less sure of
@@ -97,8 +103,20 @@ class Dialogue:
         self, text: str, lang: str, entities: Slots, intent: Intent, state: DialogueState
     ) -> tuple[Intent, Slots]:
         last = state.last()
+        unsure = intent.name == "offtopic" or intent.how == "default"  # off-topic, or the router's safe default
+        owner = self._attribute_owner(entities, state, unsure) if last is not None else None
+        if owner is not None:
+            # "how do we apply?", 「申し込み方法は？」 after a programme: an attribute of what was just discussed,
+            # though alone it sounds like nothing the guide knows.
+            intent = Intent(owner, intent.score, intent.margin, "dialogue", intent.alternatives)
+            if owner != last.intent:
+                return intent, self._inherit(entities, state, INHERITS[owner])
         if last is None or intent.name not in NEEDS:
             return intent, entities  # a first question, a language change, an off-topic one
+        if last.intent == "kpi_value" and last.slots.indicators and self._same_indicator_in_plan(entities):
+            # "and what target does the SDGs Future City Plan set?": the same indicator, as that plan prints it
+            intent = Intent("kpi_value", intent.score, intent.margin, "dialogue", intent.alternatives)
+            return intent, entities.merged(last.slots, ("indicators",))
         if last.intent in NEEDS and intent.margin < BARE_MARGIN and self.is_bare(text, lang, entities):
             # "What about Ohi ware?": the previous question again, about what this one names.
             intent = Intent(last.intent, intent.score, intent.margin, "dialogue", intent.alternatives)
@@ -110,6 +128,26 @@ class Dialogue:
             # intent can take that subject too ("Do I need to book?" after a list of places).
             intent = Intent(last.intent, intent.score, intent.margin, "dialogue", intent.alternatives)
         return intent, self._fill(intent.name, entities, state)
+
+    @staticmethod
+    def _attribute_owner(entities: Slots, state: DialogueState, unsure: bool) -> str | None:
+        """The intent of the recent turn an attribute asks about, when the question names no subject: the
+        programme's for "who can join?" even after its indicator's figures. When the router is unsure (or
+        heard something off-topic), an attribute or a figure's role is about the last subject."""
+        if entities.names_a_subject() or not (entities.attribute or entities.role):
+            return None
+        recent = [t for t in reversed(state.turns[-LOOKBACK:]) if NEEDS.get(t.intent) and t.slots.subjects()]
+        owners = ATTRIBUTE_OWNERS.get(entities.attribute or "", ())
+        turn = next((t for t in recent if t.intent in owners), None)
+        if turn is None and unsure and recent:
+            turn = recent[0]
+        return turn.intent if turn is not None else None
+
+    @staticmethod
+    def _same_indicator_in_plan(entities: Slots) -> bool:
+        """A plan and words of figures, no other subject: the indicator just discussed, in that plan."""
+        others = set(entities.subjects()) - {"plans"}
+        return bool(entities.plans) and not others and bool(entities.role or entities.figures)
 
     @staticmethod
     def _takes(intent: Intent, last: TurnState) -> bool:
@@ -138,7 +176,8 @@ class Dialogue:
                 for link in self.knowledge.programs[p].related_kpis
                 if link.kpi in self.knowledge.kpis
             ]
-            slots = slots.model_copy(update={"indicators": related[:3]})
+            # the programme stays in the slots: "how do we apply?" next is about it, not its indicator
+            slots = slots.model_copy(update={"indicators": related[:3], "programs": slots.programs or programs})
         if intent == "venue_info" and not slots.venues:
             shown = next((t.places for t in reversed(state.turns[-LOOKBACK:]) if t.places), [])
             slots = slots.model_copy(update={"venues": shown[:5]})

@@ -140,12 +140,12 @@ def best_heading(ctx: Context, kit: Kit) -> tuple[str, Unit, list[Unit], float] 
     # A heading whose entries are sub-headings ("Basic philosophy and future visions") is answered by the
     # sub-heading that lists what was asked ("Future visions": its five items) when that scores about as
     # well; when that sub-heading holds a single statement ("Basic philosophy"), the statement is quoted.
-    narrower = [scored.get((best[0], u.id)) for u in best[2] if u.kind == "heading"]
-    narrower = [n for n in narrower if n is not None and n[3] >= best[3] - NARROWER]
+    subs = [n for u in best[2] if u.kind == "heading" and (n := scored.get((best[0], u.id))) is not None]
+    if any(len(n[2]) < MIN_ITEMS and n[3] > best[3] for n in subs):
+        return None  # a sub-heading holding one statement matches better than the list: quote it
+    narrower = [n for n in subs if len(n[2]) >= MIN_ITEMS and n[2][0].kind == "item" and n[3] >= best[3] - NARROWER]
     if narrower:
         best = max(narrower, key=lambda x: x[3])
-        if len(best[2]) < MIN_ITEMS or best[2][0].kind != "item":
-            return None
     return best if best[3] >= MIN_SCORE else None
 
 
