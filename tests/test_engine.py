@@ -252,6 +252,33 @@ def test_a_venue_with_every_craft_asked_comes_first(engine):
     assert venues and venues[0].items[0].venue_id == "wagasa_mizuhiki_minto", answer.answer
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "According to the UNESCO profile, what does the Kanazawa Citizens' Art Center offer?",
+        "ユネスコのプロフィールだと、市民芸術村は何年に開設された？",  # 「だと、」 is no second question
+    ],
+)
+def test_a_question_about_what_a_document_says_quotes_it(engine, question):
+    answer, _state = ask(engine, question)
+    assert answer.intent == "document_fact" and blocks(answer, QuotesBlock), answer.answer
+    assert "unesco-creative-city-profile" in {s.id for s in answer.sources}
+
+
+def test_a_count_the_record_lacks_comes_from_a_document_that_names_it(engine):
+    answer, _state = ask(engine, "How many people visited the 21st Century Museum in 2015?")
+    assert answer.kind == "answer" and answer.blocks[0].type == "quotes", answer.answer
+    assert "2.37 million" in answer.answer
+    # a figure of another museum in the same passage is no answer about this one
+    answer, _state = ask(engine, "How many people visited the National Crafts Museum in its first year?")
+    assert answer.kind == "unknown" and answer.reason == "no_count_in_sources", answer.answer
+
+
+def test_an_attribute_the_directory_does_not_record_is_unknown(engine):
+    answer, _state = ask(engine, "Is there parking at the Kaga Yuzen Kimono Center?")
+    assert answer.intent == "venue_info" and answer.reason == "no_parking_recorded", answer.answer
+
+
 def test_places_near_a_landmark_come_nearest_first(engine):
     answer, _ = ask(engine, "Where can I try crafts near Kenrokuen?")
     items = blocks(answer, VenueListBlock)[0].items

@@ -52,6 +52,8 @@ VENUE_ATTRIBUTES = (
     "access",
     "languages",
     "capacity",
+    "parking",
+    "accessibility",
 )
 # Whose attribute it is: "how do we apply?" asks about the programme of a few turns ago, not its indicator.
 # (A plan's period or edition is not here: "Why was it revised?" asks the documents, not the plan's card.)

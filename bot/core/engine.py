@@ -20,6 +20,7 @@ from bot.core.entities import EntityRecognizer
 from bot.core.handlers import load_all
 from bot.core.handlers.documents import asked_value_checked, unknown
 from bot.core.kit import Citations, Kit
+from bot.core.lexicon import cites_a_document
 from bot.core.parts import split_parts
 from bot.core.premises import missing_edition
 from bot.core.router import LOW_MARGIN, SAFE_DEFAULT, RecordSignals, load_or_fit
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000
 REFRESH_SECONDS = 5.0
 FIGURE_INTENTS = ("kpi_value", "plan_kpis")  # intents that answer with an indicator's figures
+# intents that answer from the directory's records (a question about what a document says is none of them)
+DIRECTORY_INTENTS = ("craft_list", "craft_info", "venue_info", "find_places", "program_info")
 # The intent a two-part answer reports: the more specific of its parts ("What is Kutani ware and where can
 # I buy it?" is a find_places question that also describes the craft).
 PRIORITY = (
@@ -210,6 +213,10 @@ class Engine(Browsing):
             # An indicator named by its printed name, with words of figures (「作り手の数」の現状値は？,
             # "How many certified craftspeople…?"): its figures, whatever else the question resembles.
             return Intent("kpi_value", intent.score, intent.margin, "slots", intent.alternatives)
+        if entities.plans and intent.name in DIRECTORY_INTENTS and cites_a_document(q.text):
+            # "According to the UNESCO profile, what kind of tourism does Kanazawa promote?": what the document
+            # says, not the directory's card of something it mentions.
+            return Intent("document_fact", intent.score, intent.margin, "slots", intent.alternatives)
         if intent.margin >= LOW_MARGIN:
             return intent
         for name, _ in intent.alternatives[:2]:

@@ -43,6 +43,7 @@ class Lexicon(BaseModel):
     references: Phrases
     date_words: Phrases
     numerals: dict[str, Phrases]
+    source_words: Phrases
 
 
 def normalise(text: str) -> str:
@@ -90,3 +91,13 @@ class PhraseMatcher:
 @lru_cache(maxsize=4)
 def load_lexicon(path: Path = DATA / "lexicon.yaml") -> Lexicon:
     return Lexicon.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
+def _source_words() -> PhraseMatcher:
+    return PhraseMatcher({"source": load_lexicon().source_words})
+
+
+def cites_a_document(text: str) -> bool:
+    """The question asks what a document says ("according to …", 「…によると」)."""
+    return bool(_source_words().find(text))
