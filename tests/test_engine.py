@@ -274,6 +274,12 @@ def test_a_count_the_record_lacks_comes_from_a_document_that_names_it(engine):
     assert answer.kind == "unknown" and answer.reason == "no_count_in_sources", answer.answer
 
 
+def test_a_count_printed_in_the_original_of_a_translated_quote_answers(engine):
+    """The translation says "a decrease of 2,445", the original 「2,445人の減少」: the count of people is there."""
+    answer, _state = ask(engine, "By how many people did the population fall between the 2015 and 2020 censuses?")
+    assert answer.kind == "answer" and "2,445" in answer.answer, answer.answer
+
+
 def test_an_attribute_the_directory_does_not_record_is_unknown(engine):
     answer, _state = ask(engine, "Is there parking at the Kaga Yuzen Kimono Center?")
     assert answer.intent == "venue_info" and answer.reason == "no_parking_recorded", answer.answer

@@ -315,7 +315,8 @@ def document_fact(ctx: Context, kit: Kit) -> Answer:
         slots = ctx.slots.model_copy(update={"indicators": [printed]})
         return kpi_value(replace(ctx, slots=slots, intent=Intent("kpi_value", how="evidence")), kit)
     evidence = [q.hit.text for q in quotes] + [r.original for r in refs if r.original]
-    said = " ".join(q.text for q in quotes)
+    # what the quotes say, in the guide's translation and in the original ("2,445" translated, 「2,445人」 printed)
+    said = " ".join([q.text for q in quotes] + [r.original for r in refs if r.original])
     wants = asks_for(ctx.question.text)
     missing_year = [str(y) for y in ctx.slots.years if str(y) not in unicodedata.normalize("NFKC", said)]
     if wants and not _holds(wants, said, ctx.question.text):
