@@ -276,7 +276,8 @@ def test_a_count_the_record_lacks_comes_from_a_document_that_names_it(engine):
 
 def test_a_count_printed_in_the_original_of_a_translated_quote_answers(engine):
     """The translation says "a decrease of 2,445", the original 「2,445人の減少」: the count of people is there."""
-    answer, _state = ask(engine, "By how many people did the population fall between the 2015 and 2020 censuses?")
+    question = "By how many people did the city's population fall between the 2015 and 2020 censuses?"
+    answer, _state = ask(engine, question)
     assert answer.kind == "answer" and "2,445" in answer.answer, answer.answer
 
 
