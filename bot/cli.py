@@ -214,10 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", help="QA files (default: the --split)")
     p.add_argument(
         "--split",
-        choices=["dev", "heldout", "fresh", "all"],
+        choices=["dev", "heldout", "dev3", "fresh", "all"],
         default="dev",
-        help="dev (default): the questions one may look at while building; heldout and fresh (a second held-out"
-        " set): run only to report",
+        help="dev (default), heldout, dev3: questions one may look at while building (heldout and dev3 were"
+        " held out until their first report); fresh: the held-out set, run only to report",
     )
     p.add_argument(
         "--xling",

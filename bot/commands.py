@@ -81,7 +81,7 @@ def cmd_chat(args: argparse.Namespace, root) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, root) -> int:
-    from bot.eval_dialogue import FRESH_DIALOGUES, report_lines, run_dialogues, run_routing
+    from bot.eval_dialogue import DEV3_DIALOGUES, FRESH_DIALOGUES, report_lines, run_dialogues, run_routing
     from bot.evaluation import run_qa, run_xling, split_files
 
     engine = engine_for(root)
@@ -92,8 +92,8 @@ def cmd_eval(args: argparse.Namespace, root) -> int:
         print()
         print("\n".join(report_lines("routing table", run_routing(engine))))
         print()
-        if args.split == "fresh":
-            report = run_dialogues(engine, "heldout", FRESH_DIALOGUES)
+        if args.split in ("fresh", "dev3"):  # files of their own, every dialogue in them held out (once)
+            report = run_dialogues(engine, "heldout", FRESH_DIALOGUES if args.split == "fresh" else DEV3_DIALOGUES)
         else:
             report = run_dialogues(engine, args.split)
         print("\n".join(report_lines(f"dialogues ({args.split})", report)))
