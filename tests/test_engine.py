@@ -246,6 +246,13 @@ def test_a_plan_named_in_the_question_does_not_choose_the_sentence(engine):
     assert "comprehensive-strategy-2" in {s.id for s in answer.sources}
 
 
+def test_a_venues_name_inside_an_indicators_name_does_not_name_the_indicator(engine):
+    """「金沢美術工芸大学と地域との社会連携事業に参画した学生数」 contains the college's name: a question about the
+    college's foreign students is about the college, and gets no figure of that indicator."""
+    answer, state = ask(engine, "How many foreign students study at Kanazawa College of Art?")
+    assert not blocks(answer, KpiBlock) and "kanazawa_college_of_art" in state.turns[-1].slots.venues, answer.answer
+
+
 def test_a_venue_with_every_craft_asked_comes_first(engine):
     answer, _state = ask(engine, "Where can I buy wagasa umbrellas and mizuhiki?")
     venues = blocks(answer, VenueListBlock)

@@ -118,14 +118,15 @@ class EntityRecognizer:
 
     # ------------------------------------------------------------------ finding
     def find(self, text: str, lang: str) -> Entities:
+        venues, programs = self._ids(self.venues, text), self._ids(self.programs, text)
         entities = Entities(
             crafts=self._ids(self.crafts, text),
-            venues=self._ids(self.venues, text),
-            programs=self._ids(self.programs, text),
+            venues=venues,
+            programs=programs,
             plans=self._ids(self.plans, text),
             landmarks=self._ids(self.landmarks, text),
             areas=self._ids(self.areas, text),
-            indicators=self.indicators_in(text, lang),
+            indicators=self.indicators_in(text, lang, self._record_words(venues, programs, lang)),
             activity=self.activities.first(text),
             attribute=self.attributes.first(text),
             role=self.roles.first(text),
@@ -238,9 +239,18 @@ class EntityRecognizer:
                 update[name] = None
         return entities.model_copy(update=update)
 
-    def indicators_in(self, text: str, lang: str) -> list[str]:
+    def _record_words(self, venues: list[str], programs: list[str], lang: str) -> frozenset[str]:
+        """The name words of the venues and programmes a question names."""
+        k = self.knowledge
+        records = [k.venues[v] for v in venues] + [k.programs[p] for p in programs]
+        return frozenset(w for r in records for n in (r.name.get(lang), *r.aliases_en) for w in name_words(n, lang))
+
+    def indicators_in(self, text: str, lang: str, record_words: frozenset[str] = frozenset()) -> list[str]:
         """KPIs whose name the question gives: verbatim (with or without the printed qualifier), else all
-        words of the name but at most one (the question adds its own: 「の」, "target", a year)."""
+        words of the name but at most one (the question adds its own: 「の」, "target", a year); else its
+        distinctive words, where those naming a venue or programme the question names do not count:
+        "international students at Kanazawa College of Art" shares only "students" with "College of Art
+        students taking part in …"."""
         asked = indicator_key(text)
         exact = [(len(key), kpi.id) for key, kpi in self._indicators if key in asked]
         if exact:
@@ -266,9 +276,9 @@ class EntityRecognizer:
                 best, found = score, [kpi.id]
             elif score == best:
                 found.append(kpi.id)
-        return found or self._by_distinctive_words(question, lang)
+        return found or self._by_distinctive_words(question, lang, record_words)
 
-    def _by_distinctive_words(self, question: set[str], lang: str) -> list[str]:
+    def _by_distinctive_words(self, question: set[str], lang: str, record_words: frozenset[str]) -> list[str]:
         """A long name given by its distinctive words: "certified traditional craftspeople" for 「国指定６業種
         伝統工芸士数」 (its two rarest words among all indicator names, and at least three of its words)."""
         idf = self._idf[lang]
@@ -278,7 +288,7 @@ class EntityRecognizer:
                 continue
             rarest = sorted(name, key=lambda w: (-idf[w], w))[:2]
             matched = name & question
-            if len(matched) < 3 or not set(rarest) <= matched:
+            if len(matched) < 3 or not set(rarest) <= matched or len(matched - record_words) < 2:
                 continue
             coverage = sum(idf[w] for w in matched) / sum(idf[w] for w in name)
             if coverage > best[0]:
