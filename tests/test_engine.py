@@ -288,6 +288,13 @@ def test_a_count_printed_in_the_original_of_a_translated_quote_answers(engine):
     assert answer.kind == "answer" and "2,445" in answer.answer, answer.answer
 
 
+def test_the_next_edition_is_unknown_though_past_dates_are_recorded(engine):
+    answer, _state = ask(engine, "When is the next Triennale of Kogei?")
+    assert answer.intent == "program_info" and answer.reason == "no_next_dates_recorded", answer.answer
+    answer, _state = ask(engine, "When was the first Triennale of KOGEI held?")
+    assert answer.kind == "answer" and "2010" in answer.answer, answer.answer
+
+
 def test_an_attribute_the_directory_does_not_record_is_unknown(engine):
     answer, _state = ask(engine, "Is there parking at the Kaga Yuzen Kimono Center?")
     assert answer.intent == "venue_info" and answer.reason == "no_parking_recorded", answer.answer

@@ -58,7 +58,7 @@ VENUE_ATTRIBUTES = (
 # Whose attribute it is: "how do we apply?" asks about the programme of a few turns ago, not its indicator.
 # (A plan's period or edition is not here: "Why was it revised?" asks the documents, not the plan's card.)
 ATTRIBUTE_OWNERS: dict[str, tuple[str, ...]] = {
-    **{a: ("program_info",) for a in ("apply", "eligibility", "dates", "organizer")},
+    **{a: ("program_info",) for a in ("apply", "eligibility", "dates", "next_dates", "organizer")},
     **{a: ("venue_info", "find_places") for a in VENUE_ATTRIBUTES},
 }
 LOOKBACK = 3  # turns a slot is remembered for

@@ -67,6 +67,8 @@ def program_info(ctx: Context, kit: Kit) -> Answer:
         slots = ctx.slots.model_copy(update={"indicators": related[:3]})
         return kpi_value(replace(ctx, slots=slots), kit)
     card = program_card(program, kit, lang, cites)
+    if attribute == "dates" and kit.recognizer.attributes.phrases("next_dates", ctx.question.text):
+        attribute = "next_dates"  # 「次回の…はいつ開催？」: the next edition, which no record gives
     if attribute and attribute not in RECORDED and attribute not in ("address", "website", "map"):
         if attribute == "dates" and summary_holds("year", program.summary.get(lang)):
             # "When was the first Triennale?": the record's summary gives its dates (past editions).
