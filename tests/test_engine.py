@@ -107,6 +107,18 @@ def test_a_plan_named_with_figure_words_after_an_indicator_gives_it_in_that_plan
     assert answer.intent == "kpi_value" and kpis and kpis[0].plan_id == "sdgs-future-city-plan-2", answer.answer
 
 
+def test_an_entry_of_the_list_just_shown_is_picked_by_its_place(engine):
+    answer, state = ask(engine, "What are the basic goals of the strategy?", "tell me more about the second one")
+    listed = state.turns[-2].items
+    slots = state.turns[-1].slots
+    assert len(listed) == 4 and slots.item == listed[1], listed
+    assert answer.intent == "document_fact" and blocks(answer, QuotesBlock), answer.answer
+    assert slots.plans == ["comprehensive-strategy-2"]
+    # with nothing listed just before, "the second one" picks nothing
+    _answer, state = ask(engine, "What is Kutani ware?", "tell me more about the second one")
+    assert not state.turns[-1].slots.item
+
+
 def test_a_question_naming_a_new_thing_starts_a_new_topic(engine):
     answer, state = ask(engine, "Where can I buy Kutani ware?", "What is Kaga Yuzen?")
     assert answer.intent == "craft_info" and state.turns[-1].slots.crafts == ["kaga_yuzen"]

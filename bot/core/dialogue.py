@@ -76,6 +76,7 @@ class Dialogue:
         self._en_fillers = set(fillers.en)
         self._ja_fillers = sorted(fillers.ja, key=len, reverse=True)
         self._references = PhraseMatcher({"back": lexicon.references})
+        self._ordinals = PhraseMatcher(lexicon.ordinals)
 
     def resolve(
         self, text: str, lang: str, entities: Slots, intent: Intent, state: DialogueState
@@ -105,6 +106,10 @@ class Dialogue:
         self, text: str, lang: str, entities: Slots, intent: Intent, state: DialogueState
     ) -> tuple[Intent, Slots]:
         last = state.last()
+        picked = self._picked_item(text, entities, last)
+        if picked:  # "tell me more about the third one" after a list: what the documents say about that entry
+            intent = Intent("document_fact", intent.score, intent.margin, "dialogue", intent.alternatives)
+            return intent, entities.model_copy(update={"item": picked, "plans": entities.plans or last.slots.plans})
         unsure = intent.name == "offtopic" or intent.how == "default"  # off-topic, or the router's safe default
         owner = self._attribute_owner(entities, state, unsure) if last is not None else None
         if owner is not None:
@@ -144,6 +149,19 @@ class Dialogue:
         if turn is None and unsure and recent:
             turn = recent[0]
         return turn.intent if turn is not None else None
+
+    def _picked_item(self, text: str, entities: Slots, last: TurnState | None) -> str:
+        """The entry of the list the last answer showed that the question picks by its place ("the second
+        one", 「3番目」), when it names nothing new."""
+        if last is None or not last.items or entities.names_a_subject():
+            return ""
+        found = self._ordinals.first(text)
+        if found is None:
+            return ""
+        n = int(found)
+        if n > len(last.items):
+            return ""
+        return last.items[n - 1] if n > 0 else last.items[-1]
 
     @staticmethod
     def _same_indicator_in_plan(entities: Slots) -> bool:

@@ -249,6 +249,8 @@ class Engine(Browsing):
                     )
                 elif name == "plans" and i in k.documents:
                     names += [k.documents[i].meta.title_ja, k.documents[i].meta.title_en]
+        if slots.item:  # "tell me more about the third one": that entry of the list just shown
+            names.append(slots.item)
         query = f"{q.text} {' '.join(names)}" if names else q.text
         result = self.retriever.search(query, q.lang, k=12, vectors=None if names else vectors)
         top = result.hits[:3]
@@ -310,6 +312,7 @@ class Engine(Browsing):
             kind=answer.kind,
             reason=answer.reason,
             places=[p.venue_id for p in answer.places],
+            items=next((b.items for b in answer.blocks if getattr(b, "type", "") == "list"), []),
         )
         return answer, state.with_turn(turn)
 

@@ -44,6 +44,7 @@ class Lexicon(BaseModel):
     date_words: Phrases
     numerals: dict[str, Phrases]
     source_words: Phrases
+    ordinals: dict[str, Phrases]
 
 
 def normalise(text: str) -> str:

@@ -69,6 +69,7 @@ class Slots(BaseModel):
     near: bool = False  # the question is about nearness ("near Kenrokuen", "which one is closest")
     asks: str | None = None  # what the answer must hold: year, count, amount, person (lexicon `asks`)
     figures: bool = False  # the question asks for indicators or figures ("KPIs", 「指標」, "target")
+    item: str = ""  # an entry of the list just shown that the question picks ("tell me more about the third one")
 
     def subjects(self) -> dict[str, list[str]]:
         """The things named: crafts, venues, programmes, plans, indicators (only the non-empty ones)."""
@@ -124,6 +125,7 @@ class TurnState(BaseModel):
     kind: str = "answer"
     reason: str = ""
     places: list[str] = Field(default_factory=list)  # venue ids the answer showed, in order
+    items: list[str] = Field(default_factory=list)  # the entries of a list the answer showed, as shown
 
 
 class DialogueState(BaseModel):
