@@ -265,6 +265,12 @@ def test_a_venues_name_inside_an_indicators_name_does_not_name_the_indicator(eng
     assert not blocks(answer, KpiBlock) and "kanazawa_college_of_art" in state.turns[-1].slots.venues, answer.answer
 
 
+def test_what_a_term_means_is_quoted_not_an_indicators_figure(engine):
+    answer, _state = ask(engine, "ネウボラとはどういう意味？")
+    assert answer.intent == "document_fact" and not blocks(answer, KpiBlock), answer.answer
+    assert "neuvo" in blocks(answer, QuotesBlock)[0].items[0].text
+
+
 def test_a_venue_with_every_craft_asked_comes_first(engine):
     answer, _state = ask(engine, "Where can I buy wagasa umbrellas and mizuhiki?")
     venues = blocks(answer, VenueListBlock)

@@ -88,6 +88,8 @@ def summary_holds(kind: str, text: str) -> bool:
 
 
 def _holds(kind: str, text: str, question: str) -> bool:
+    if kind == "meaning":
+        return True  # any statement about the term may explain it; no value to check
     if kind == "year":
         return bool(ANSWER_TYPES["year"][1].search(text))
     if kind == "count":
@@ -337,6 +339,8 @@ def _printed_indicator(ctx: Context, kit: Kit, quoted: str) -> str | None:
     entities = ctx.entities or ctx.slots
     if ctx.slots.indicators or not (entities.role or entities.figures or asks_for(ctx.question.text) == "count"):
         return None
+    if entities.asks == "meaning" and not entities.role:
+        return None  # what a term means is the quote itself (and kpi_value would send it back here)
     kpi = kit.kpi_printed_as(quoted)
     if kpi is None:
         return None

@@ -111,6 +111,10 @@ def _from_evidence(ctx: Context, kit: Kit) -> list[str]:
 def kpi_value(ctx: Context, kit: Kit) -> Answer:
     lang, slots = ctx.question.lang, ctx.slots
     cites = ctx.cites
+    if not slots.role and ctx.entities is not None and ctx.entities.asks == "meaning":
+        from bot.core.handlers.documents import document_fact
+
+        return document_fact(ctx, kit)  # "What does 'neuvola' mean …?" asks the documents, not a figure
     ids = list(slots.indicators)
     named = ctx.entities.indicators if ctx.entities else []
     if ids and not named:
