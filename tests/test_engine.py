@@ -271,6 +271,17 @@ def test_what_a_term_means_is_quoted_not_an_indicators_figure(engine):
     assert "neuvo" in blocks(answer, QuotesBlock)[0].items[0].text
 
 
+def test_a_two_kana_reading_in_running_text_names_no_craft(engine):
+    """「こと」 is koto's reading and the commonest nominaliser: 「掲げていること」 names no craft; 琴 does."""
+    assert engine.kit.recognizer.find("金沢が掲げていることは？", "ja").crafts == []
+    assert engine.kit.recognizer.find("琴はどこで買える？", "ja").crafts == ["koto"]
+
+
+def test_a_when_question_about_a_list_is_quoted_not_listed(engine):
+    answer, _state = ask(engine, "In which year did Kanazawa publish its five SDGs directions?")
+    assert answer.intent == "document_fact" and not blocks(answer, ListBlock), answer.answer
+
+
 def test_a_venue_with_every_craft_asked_comes_first(engine):
     answer, _state = ask(engine, "Where can I buy wagasa umbrellas and mizuhiki?")
     venues = blocks(answer, VenueListBlock)

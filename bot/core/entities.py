@@ -50,8 +50,10 @@ class EntityRecognizer:
         self.figures = PhraseMatcher({"figures": lexicon.kpi_words})
         k = knowledge
         craft_entries = [(list(t.en), list(t.ja), list(t.crafts)) for t in k.glossary if t.crafts]
+        # A reading of two kana is a common word in running text (こと in 「掲げていること」 is no koto): the
+        # craft is named by its kanji there.
         craft_entries += [
-            (name_variants(c.name.en) + list(c.aliases_en), [c.name.ja, c.reading_ja], [c.id])
+            (name_variants(c.name.en) + list(c.aliases_en), [c.name.ja, *_distinct_reading(c.reading_ja)], [c.id])
             for c in k.crafts.values()
         ]
         self.crafts = name_table(craft_entries)
@@ -321,3 +323,7 @@ class EntityRecognizer:
         years = [int(y) for _, _, y in era_years(text)]
         years += [int(m.group(1)) for m in _YEAR.finditer(text)]
         return list(dict.fromkeys(years))
+
+
+def _distinct_reading(reading: str | None) -> list[str]:
+    return [reading] if reading and len(reading) > 2 else []
