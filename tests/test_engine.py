@@ -119,6 +119,25 @@ def test_an_entry_of_the_list_just_shown_is_picked_by_its_place(engine):
     assert not state.turns[-1].slots.item
 
 
+def test_an_activity_alone_after_a_crafts_places_keeps_the_craft(engine):
+    answer, state = ask(engine, "Where can I buy Kutani ware?", "ok and just looking at it?")
+    slots = state.turns[-1].slots
+    assert answer.intent == "find_places" and slots.crafts == ["kutani_yaki"] and slots.activity == "see"
+    assert all(engine.knowledge.venues[p.venue_id].offers("kutani_yaki", "see") for p in answer.places)
+
+
+def test_a_craft_there_after_one_venue_asks_about_that_venue(engine):
+    answer, state = ask(engine, "Tell me about the Kaga Yuzen Kimono Center", "can I try yuzen dyeing there?")
+    assert answer.intent == "venue_info", answer.answer
+    assert state.turns[-1].slots.venues == state.turns[-2].slots.venues
+
+
+def test_a_plan_alone_after_an_indicator_gives_it_in_that_plan(engine):
+    answer, _state = ask(engine, "鉄道・バスの利用者数の目標は？", "SDGs未来都市計画ではどうなってる？")
+    kpis = blocks(answer, KpiBlock)
+    assert answer.intent == "kpi_value" and kpis and kpis[0].plan_id == "sdgs-future-city-plan-2", answer.answer
+
+
 def test_a_question_naming_a_new_thing_starts_a_new_topic(engine):
     answer, state = ask(engine, "Where can I buy Kutani ware?", "What is Kaga Yuzen?")
     assert answer.intent == "craft_info" and state.turns[-1].slots.crafts == ["kaga_yuzen"]

@@ -82,20 +82,25 @@ class Dialogue:
         self, text: str, lang: str, entities: Slots, intent: Intent, state: DialogueState
     ) -> tuple[Intent, Slots]:
         intent, slots = self._resolve(text, lang, entities, intent, state)
-        venue = self._venue_follow_up(intent, entities, state)
+        venue = self._venue_follow_up(text, intent, entities, state)
         if venue is not None:
             return venue, self._fill("venue_info", entities, state)
         return intent, slots
 
-    @staticmethod
-    def _venue_follow_up(intent: Intent, entities: Slots, state: DialogueState) -> Intent | None:
+    def _venue_follow_up(self, text: str, intent: Intent, entities: Slots, state: DialogueState) -> Intent | None:
         """About the venue just discussed or the places just shown, though the router heard a search:
         a venue's attribute ("what are its hours?" after "which one is closest to Kenrokuen?"), or after one
-        venue's card a landmark or an activity alone (「ひがし茶屋街から近い？」, 「見学はできる？」)."""
+        venue's card a landmark or an activity alone (「ひがし茶屋街から近い？」, 「見学はできる？」), or a craft
+        there ("can I try gold leaf there?")."""
         last = state.last()
-        if last is None or entities.names_a_subject() or intent.name not in ("find_places", "document_fact"):
+        if last is None or intent.name not in ("find_places", "document_fact"):
             return None
         about_one = last.intent == "venue_info" and len(last.slots.venues) == 1
+        named = set(entities.subjects())
+        if about_one and named == {"crafts"} and self._references.find(text):
+            return Intent("venue_info", intent.score, intent.margin, "dialogue", intent.alternatives)
+        if named:
+            return None
         # "Which is closest to Kanazawa Station?" ranks the places again (find_places), naming a landmark
         asks_venue = entities.attribute in VENUE_ATTRIBUTES and bool(last.places) and not entities.landmarks
         if asks_venue or (about_one and (entities.landmarks or entities.activity) and not entities.crafts):
@@ -120,7 +125,10 @@ class Dialogue:
                 return intent, self._inherit(entities, state, INHERITS[owner])
         if last is None or intent.name not in NEEDS:
             return intent, entities  # a first question, a language change, an off-topic one
-        if last.intent == "kpi_value" and last.slots.indicators and self._same_indicator_in_plan(entities):
+        same_in_plan = self._same_indicator_in_plan(entities) or (
+            bool(entities.plans) and set(entities.subjects()) == {"plans"} and self.is_bare(text, lang, entities)
+        )
+        if last.intent == "kpi_value" and last.slots.indicators and same_in_plan:
             # "and what target does the SDGs Future City Plan set?": the same indicator, as that plan prints it
             intent = Intent("kpi_value", intent.score, intent.margin, "dialogue", intent.alternatives)
             return intent, entities.merged(last.slots, ("indicators",))
@@ -141,9 +149,12 @@ class Dialogue:
         """The intent of the recent turn an attribute asks about, when the question names no subject: the
         programme's for "who can join?" even after its indicator's figures. When the router is unsure (or
         heard something off-topic), an attribute or a figure's role is about the last subject."""
-        if entities.names_a_subject() or not (entities.attribute or entities.role):
+        if entities.names_a_subject() or not (entities.attribute or entities.role or entities.activity):
             return None
         recent = [t for t in reversed(state.turns[-LOOKBACK:]) if NEEDS.get(t.intent) and t.slots.subjects()]
+        if not (entities.attribute or entities.role):  # "what about just seeing them?" after a craft's places
+            craft_turn = next((t for t in recent if t.slots.crafts), None)
+            return "find_places" if craft_turn is not None and unsure else None
         owners = ATTRIBUTE_OWNERS.get(entities.attribute or "", ())
         turn = next((t for t in recent if t.intent in owners), None)
         if turn is None and unsure and recent:
@@ -247,7 +258,8 @@ class Dialogue:
         for program in entities.programs:
             names += [k.programs[program].name.ja, k.programs[program].name.en]
         for plan in entities.plans:
-            names += [k.documents[plan].meta.title_ja, k.documents[plan].meta.title_en]
+            meta = k.documents[plan].meta
+            names += [meta.title_ja, meta.title_en, *meta.aliases_ja, *meta.aliases_en]
         for landmark in entities.landmarks:
             m = k.landmarks[landmark]
             names += [m.name.ja, m.name.en, *m.aliases_en, *m.aliases_ja]
