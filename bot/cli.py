@@ -128,7 +128,8 @@ def cmd_translations(args: argparse.Namespace, root) -> int:
     from ingest.loader import Problem, load_knowledge
 
     settings = root.index
-    from ingest.translations import TRANSLATIONS_DIR, sync_file, translation_status, validate_file
+    from ingest.translation_sync import sync_file
+    from ingest.translations import TRANSLATIONS_DIR, translation_status, validate_file
 
     if args.action == "sync":
         knowledge = load_knowledge(settings.knowledge_dir, translations=False)

@@ -15,7 +15,7 @@ from ingest.loader import KnowledgeError, load_knowledge
 from ingest.passages import all_passages
 from ingest.pipeline import run_ingest
 from ingest.store import IndexStore, ModelMismatch
-from ingest.translations import sync_file
+from ingest.translation_sync import sync_file
 from tests.conftest import make_settings, read_yaml, write_yaml
 
 
