@@ -67,29 +67,21 @@ def sync_entries(units: list[Unit], existing: list[dict[str, Any]]) -> tuple[lis
     entries = [e for e in existing if isinstance(e, dict) and "id" in e]
     free = set(range(len(entries)))
     chosen: dict[str, int] = {}
-    exact = {(e["id"], e.get("hash")): n for n, e in enumerate(entries)}
-    for unit in units:
-        n = exact.get((unit.id, unit.hash))
-        if n is not None and n in free:
-            chosen[unit.id] = n
-            free.discard(n)
-            report.kept += 1
-    for unit in units:
-        if unit.id in chosen:
-            continue
-        n = next((m for m in sorted(free) if entries[m].get("hash") == unit.hash), None)
-        if n is not None:
-            chosen[unit.id] = n
-            free.discard(n)
-            report.moved += 1
-    for unit in units:
-        if unit.id in chosen:
-            continue
-        n = next((m for m in sorted(free) if entries[m]["id"] == unit.id), None)
-        if n is not None:
-            chosen[unit.id] = n
-            free.discard(n)
-            report.kept += 1
+    # Three passes, each over the units still without an entry: same id and hash, same hash, same id.
+    passes: list[tuple[str, Any]] = [
+        ("kept", lambda unit, entry: entry["id"] == unit.id and entry.get("hash") == unit.hash),
+        ("moved", lambda unit, entry: entry.get("hash") == unit.hash),
+        ("kept", lambda unit, entry: entry["id"] == unit.id),
+    ]
+    for outcome, matches in passes:
+        for unit in units:
+            if unit.id in chosen:
+                continue
+            n = next((m for m in sorted(free) if matches(unit, entries[m])), None)
+            if n is not None:
+                chosen[unit.id] = n
+                free.discard(n)
+                setattr(report, outcome, getattr(report, outcome) + 1)
     out = []
     for unit in units:
         if unit.id in chosen:
