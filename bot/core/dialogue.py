@@ -125,10 +125,7 @@ class Dialogue:
                 return intent, self._inherit(entities, state, INHERITS[owner])
         if last is None or intent.name not in NEEDS:
             return intent, entities  # a first question, a language change, an off-topic one
-        same_in_plan = self._same_indicator_in_plan(entities) or (
-            bool(entities.plans) and set(entities.subjects()) == {"plans"} and self.is_bare(text, lang, entities)
-        )
-        if last.intent == "kpi_value" and last.slots.indicators and same_in_plan:
+        if last.intent == "kpi_value" and last.slots.indicators and self._same_indicator_in_plan(text, lang, entities):
             # "and what target does the SDGs Future City Plan set?": the same indicator, as that plan prints it
             intent = Intent("kpi_value", intent.score, intent.margin, "dialogue", intent.alternatives)
             return intent, entities.merged(last.slots, ("indicators",))
@@ -174,11 +171,12 @@ class Dialogue:
             return ""
         return last.items[n - 1] if n > 0 else last.items[-1]
 
-    @staticmethod
-    def _same_indicator_in_plan(entities: Slots) -> bool:
-        """A plan and words of figures, no other subject: the indicator just discussed, in that plan."""
-        others = set(entities.subjects()) - {"plans"}
-        return bool(entities.plans) and not others and bool(entities.role or entities.figures)
+    def _same_indicator_in_plan(self, text: str, lang: str, entities: Slots) -> bool:
+        """A plan and no other subject, with words of figures or nothing else ("and what target does the SDGs
+        plan set?", 「SDGs未来都市計画ではどうなってる？」): the indicator just discussed, in that plan."""
+        if not entities.plans or set(entities.subjects()) != {"plans"}:
+            return False
+        return bool(entities.role or entities.figures) or self.is_bare(text, lang, entities)
 
     @staticmethod
     def _takes(intent: Intent, last: TurnState) -> bool:

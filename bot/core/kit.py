@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import quote_plus
 
 from bot.core.blocks import ContactItem, ContactsBlock, KpiBlock, KpiRow, NoticeBlock, TopicsBlock, VenueItem
@@ -109,16 +110,18 @@ class Kit:
     scorer: SentenceScorer
     glossary: Glossary
 
+    @cached_property
+    def _printed_lines(self) -> dict[str, Kpi]:
+        """Each KPI's printed line (spacing and width ignored) → the record, the first printing."""
+        table: dict[str, Kpi] = {}
+        for kpi in self.knowledge.kpis.values():
+            if kpi.printed_line and (kpi.repeat_of is None or _bare(kpi.printed_line) not in table):
+                table[_bare(kpi.printed_line)] = kpi
+        return table
+
     def kpi_printed_as(self, line: str) -> Kpi | None:
-        """The indicator whose printed line this is (spacing and width ignored), the first printing."""
-        key = _bare(line)
-        if not hasattr(self, "_printed_lines"):
-            table: dict[str, Kpi] = {}
-            for kpi in self.knowledge.kpis.values():
-                if kpi.printed_line and (kpi.repeat_of is None or _bare(kpi.printed_line) not in table):
-                    table[_bare(kpi.printed_line)] = kpi
-            self._printed_lines = table
-        return self._printed_lines.get(key)
+        """The indicator whose printed line this is."""
+        return self._printed_lines.get(_bare(line))
 
     # ------------------------------------------------------------------ venues
     def venues_for(self, crafts: list[str], kinds: list[str]) -> list[Venue]:

@@ -189,7 +189,7 @@ def quotes_block(ctx: Context, kit: Kit, cites: Citations, passages) -> tuple[Qu
         other: set(tokenize(" ".join(kit.glossary.bridge(query, lang, names_only=False)), other)),
     }
     vector = ctx.evidence.result.vectors[kit.scorer.embedder.key]
-    metas = [kit.knowledge.documents[p].meta for p in ctx.slots.plans if p in kit.knowledge.documents]
+    metas, rest = _without_named_plans(ctx, kit)
     if metas:
         # The plan the question names chose the passages; in choosing sentences its name would favour the
         # ones that repeat it ("…, according to the SDGs plan?" picks sentences about the SDGs), so the
@@ -198,8 +198,7 @@ def quotes_block(ctx: Context, kit: Kit, cites: Citations, passages) -> tuple[Qu
 
         named = plan_name_words(metas)
         keywords = {language: words_ - named for language, words_ in keywords.items()}
-        rest = without_names(query, metas)
-        if rest != query and len(rest.split()) >= 3:
+        if rest:
             vector = kit.scorer.embedder.embed_queries([rest])[0]
     quotes = best_quotes(vector, passages, kit.scorer, kit.documents, keywords, question=query)
     if not quotes:
@@ -238,13 +237,20 @@ def quotes_block(ctx: Context, kit: Kit, cites: Citations, passages) -> tuple[Qu
     return QuotesBlock(items=items, translated=translated, glossed=glossed), quotes
 
 
+def _without_named_plans(ctx: Context, kit: Kit) -> tuple[list, str]:
+    """The plans the question names, and the question without their names ('' when nothing was removed or
+    too little is left to search with): the passages and the sentences are both chosen with it."""
+    metas = [kit.knowledge.documents[p].meta for p in ctx.slots.plans if p in kit.knowledge.documents]
+    rest = without_names(ctx.evidence.query, metas) if metas else ""
+    return metas, rest if rest != ctx.evidence.query and len(rest.split()) >= 3 else ""
+
+
 def _plan_passages(ctx: Context, kit: Kit) -> list:
     """A question naming a plan ("Is the city doing anything about nights? I think the comprehensive strategy
     says something"), searched again without the plan's name: the name matches every passage about the plan
     itself and would crowd out the one that answers."""
-    metas = [kit.knowledge.documents[p].meta for p in ctx.slots.plans if p in kit.knowledge.documents]
-    rest = without_names(ctx.evidence.query, metas) if metas else ""
-    if not metas or rest == ctx.evidence.query or len(rest.split()) < 3:
+    _metas, rest = _without_named_plans(ctx, kit)
+    if not rest:
         return []
     hits = kit.retriever.search(rest, ctx.question.lang, k=12, kinds=["document"]).passages
     return [h for h in hits if h.record_id in ctx.slots.plans][:4]

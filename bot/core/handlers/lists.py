@@ -8,6 +8,8 @@ translation where the document is in the other language, with the originals at h
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 
 from bot.core.blocks import ListBlock
@@ -36,14 +38,15 @@ def asked_count(text: str, lang: str) -> int | None:
     for value, phrases in numerals.items():
         if any(p in plain for p in phrases.ja if not p.isascii()):
             return int(value)
-    tokens = [t for t in "".join(c if c.isalnum() else " " for c in plain).split() if t.isascii()]
-    original = [t for t in "".join(c if c.isalnum() else " " for c in text).split() if t.isascii()]
+    # one token list (NFKC, case kept): the lower-case form is compared, the case of the word before is read
+    spaced = "".join(c if c.isalnum() else " " for c in unicodedata.normalize("NFKC", text))
+    original = [t for t in spaced.split() if t.isascii()]
+    tokens = [t.lower() for t in original]
     for i, token in enumerate(tokens):
         value = next((v for v, p in numerals.items() if token in p.en), None)
         if value is None or i + 1 >= len(tokens) or tokens[i + 1] in _PREPOSITIONS:
             continue
-        before = original[i - 1] if 0 < i <= len(original) - 1 else ""
-        if before[:1].isupper() and i > 1:
+        if i > 1 and original[i - 1][:1].isupper():
             continue
         return int(value)
     return None
