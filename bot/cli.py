@@ -215,10 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", help="QA files (default: the --split)")
     p.add_argument(
         "--split",
-        choices=["dev", "heldout", "dev3", "fresh", "all"],
+        choices=["dev", "heldout", "dev3", "dev4", "fresh", "all"],
         default="dev",
-        help="dev (default), heldout, dev3: questions one may look at while building (heldout and dev3 were"
-        " held out until their first report); fresh: the held-out set, run only to report",
+        help="dev (default), heldout, dev3, dev4: questions one may look at while building (heldout, dev3 and"
+        " dev4 were held out until their first report); fresh: the held-out set, run only to report",
     )
     p.add_argument(
         "--xling",

@@ -81,7 +81,7 @@ def cmd_chat(args: argparse.Namespace, root) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, root) -> int:
-    from bot.eval_dialogue import DEV3_DIALOGUES, FRESH_DIALOGUES, report_lines, run_dialogues, run_routing
+    from bot.eval_dialogue import DEV3_DIALOGUES, DEV4_DIALOGUES, FRESH_DIALOGUES, report_lines, run_dialogues, run_routing
     from bot.evaluation import run_qa, run_xling, split_files
 
     engine = engine_for(root)
@@ -92,8 +92,9 @@ def cmd_eval(args: argparse.Namespace, root) -> int:
         print()
         print("\n".join(report_lines("routing table", run_routing(engine))))
         print()
-        if args.split in ("fresh", "dev3"):  # files of their own, every dialogue in them held out (once)
-            report = run_dialogues(engine, "heldout", FRESH_DIALOGUES if args.split == "fresh" else DEV3_DIALOGUES)
+        own_file = {"dev3": DEV3_DIALOGUES, "dev4": DEV4_DIALOGUES, "fresh": FRESH_DIALOGUES}
+        if args.split in own_file:  # files of their own, every dialogue in them held out (until reported)
+            report = run_dialogues(engine, "heldout", own_file[args.split])
         else:
             report = run_dialogues(engine, args.split)
         print("\n".join(report_lines(f"dialogues ({args.split})", report)))

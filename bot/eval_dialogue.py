@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent / "tests"
 ROUTING = ROOT / "routing" / "routing_table.yaml"
 DIALOGUES = ROOT / "dialogues" / "dialogues.yaml"
 DEV3_DIALOGUES = ROOT / "dialogues" / "dialogues_heldout2.yaml"  # held out until its report (2026-12-01)
-FRESH_DIALOGUES = ROOT / "dialogues" / "dialogues_heldout3.yaml"  # every dialogue held out
+DEV4_DIALOGUES = ROOT / "dialogues" / "dialogues_heldout3.yaml"  # held out until its report (2026-12-03)
+FRESH_DIALOGUES = ROOT / "dialogues" / "dialogues_heldout4.yaml"  # every dialogue held out
 LIST_SLOTS = ("crafts", "venues", "programs", "plans", "landmarks", "areas", "years")
 ONE_SLOTS = ("activity", "attribute", "role", "lang")
 

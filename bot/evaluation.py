@@ -8,8 +8,9 @@ number in an answer that appears nowhere in the knowledge).
 The set is split: a dev part (qa_set.yaml, qa_docs_dev.yaml) that may be looked at while building,
 and a held-out part that is run only to report, never to tune. Once reported, a held-out part is looked
 at and becomes dev: qa_docs_heldout.yaml (`--split heldout`) since its first report, qa_heldout2.yaml
-(`--split dev3`) since its report of 2026-12-01. The held-out part now is qa_heldout3.yaml (`--split
-fresh`), written from the sources by someone who had not seen the engine or its answers.
+(`--split dev3`) since its report of 2026-12-01, qa_heldout3.yaml (`--split dev4`) since its report of
+2026-12-03. The held-out part now is qa_heldout4.yaml (`--split fresh`), written from the sources by
+someone who had not seen the engine or its answers.
 """
 
 from __future__ import annotations
@@ -93,10 +94,12 @@ SPLITS: dict[str, list[str]] = {
     "heldout": ["qa_docs_heldout.yaml"],
     # the second held-out set, reported once (2026-12-01) and looked at since: a third dev set
     "dev3": ["qa_heldout2.yaml"],
+    # the third held-out set, reported once (2026-12-03) and looked at since: a fourth dev set
+    "dev4": ["qa_heldout3.yaml"],
     # the held-out set now, written by someone who had not seen the engine's answers: run only to report
-    "fresh": ["qa_heldout3.yaml"],
+    "fresh": ["qa_heldout4.yaml"],
 }
-SPLITS["all"] = SPLITS["dev"] + SPLITS["heldout"] + SPLITS["dev3"] + SPLITS["fresh"]
+SPLITS["all"] = SPLITS["dev"] + SPLITS["heldout"] + SPLITS["dev3"] + SPLITS["dev4"] + SPLITS["fresh"]
 
 
 def split_files(split: str) -> list[Path]:
