@@ -81,7 +81,14 @@ def cmd_chat(args: argparse.Namespace, root) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, root) -> int:
-    from bot.eval_dialogue import DEV3_DIALOGUES, DEV4_DIALOGUES, FRESH_DIALOGUES, report_lines, run_dialogues, run_routing
+    from bot.eval_dialogue import (
+        DEV3_DIALOGUES,
+        DEV4_DIALOGUES,
+        FRESH_DIALOGUES,
+        report_lines,
+        run_dialogues,
+        run_routing,
+    )
     from bot.evaluation import run_qa, run_xling, split_files
 
     engine = engine_for(root)
