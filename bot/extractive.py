@@ -158,6 +158,18 @@ def _overlap(sentence: str, lang: str, keywords: dict[str, set[str]]) -> float:
     return len(wanted & set(tokenize(sentence, lang))) / len(wanted)
 
 
+def _keyword_share(candidate: Candidate, lang: str, keywords: dict[str, set[str]]) -> float:
+    """The keyword overlap of a candidate, read in its original too when it is a translation: the
+    question's terms bridged into the original's language (glossary names, romaji terms) meet the
+    original's own words, where a translation may have rendered them otherwise."""
+    share = _overlap(candidate.context, lang, keywords)
+    if candidate.translated:
+        original_lang = "en" if candidate.original.isascii() else "ja"
+        if original_lang != lang:
+            share = max(share, _overlap(candidate.original, original_lang, keywords))
+    return share
+
+
 def _list_evidence(top: list, documents: DocumentTexts, keywords: dict[str, set[str]]) -> object | None:
     """The best candidate is an item of a list whose heading the question names, and another of its
     items is among the best candidates too: the list answers as a whole, quoted in its own order."""

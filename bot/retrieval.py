@@ -88,6 +88,7 @@ class HybridRetriever:
     ):
         self.settings = settings
         self.glossary = glossary
+        self.romaji = None  # RomajiIndex of the knowledge served (set by the engine with the glossary)
         self.embedders = embedders or load_embedders(settings)
         self.store = store or IndexStore(settings)
         self._lock = threading.Lock()
@@ -266,6 +267,11 @@ class HybridRetriever:
             for i in order
             if index.ids[i] in entries and (allowed is None or self._kind(index.ids[i], entries) in allowed)
         ][:CANDIDATES]
+        printed = self._romaji_terms(query, query_lang or lang)
+        if printed:
+            rankings["romaji"] = [
+                i for i in _printing(printed, entries, lang) if allowed is None or self._kind(i, entries) in allowed
+            ][:CANDIDATES]
         fused = rrf(rankings)
         hits = []
         for entry_id, score in sorted(fused.items(), key=lambda x: -x[1]):
@@ -273,6 +279,14 @@ class HybridRetriever:
             ranks = {name: r.index(entry_id) + 1 for name, r in rankings.items() if entry_id in r}
             hits.append(Hit(entry_id, doc, dict(meta), score, ranks, similarity.get(entry_id, {})))
         return hits
+
+    def _romaji_terms(self, query: str, query_lang: str) -> list[str]:
+        """The Japanese documents' terms an English question writes in romaji ("okuzashiki" → 奥座敷)."""
+        if query_lang != "en" or self.romaji is None:
+            return []
+        # romaji the English passages print too ("Ginza no Kanazawa", "tsunagite") is found by its words
+        printed_in_english = self._state[2]["en"].vocabulary
+        return [term for _, term in self.romaji.terms_in(query, printed_in_english)]
 
     def search(
         self,
@@ -345,6 +359,19 @@ def interleave_languages(per_lang: dict[str, list[Hit]], query_lang: str, k: int
             if queue and len(merged) < k:
                 merged.append(queue.pop(0))
     return merged
+
+
+def _printing(terms: list[str], entries: dict, lang: str) -> list[str]:
+    """This language's document passages that print one of the terms, or whose original does (a translation
+    renders 奥座敷 as "secluded retreat": the romaji the user typed is only found through the original)."""
+    out = []
+    for entry_id, (text, meta) in entries.items():
+        if meta["lang"] != lang or meta["kind"] != "document":
+            continue
+        original = entries.get(meta.get("translation_of") or "", ("", {}))[0]
+        if any(t in text or t in original for t in terms):
+            out.append(entry_id)
+    return out
 
 
 def _untranslated(meta: dict[str, Any]) -> bool:

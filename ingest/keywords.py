@@ -110,6 +110,13 @@ def tokenize_ja(text: str) -> list[str]:
     return out
 
 
+def readings(text: str) -> list[tuple[str, str]]:
+    """Each morpheme of a Japanese text with its reading in katakana (Sudachi's dictionary)."""
+    tokenizer, mode = _sudachi()
+    with _sudachi_lock:
+        return [(m.surface(), m.reading_form()) for m in tokenizer.tokenize(unicodedata.normalize("NFKC", text), mode)]
+
+
 def tokenize(text: str, lang: str) -> list[str]:
     return tokenize_ja(text) if lang == "ja" else tokenize_en(text)
 
@@ -124,6 +131,7 @@ class KeywordIndex:
         corpus = [tokenize(t, lang) or ["\u2205"] for t in texts]
         if corpus:
             self._bm25.index(corpus, show_progress=False)
+        self.vocabulary = frozenset(self._bm25.vocab_dict) if ids else frozenset()  # every token indexed
 
     def scores(self, query: str) -> np.ndarray:
         tokens = [t for t in tokenize(query, self.lang) if t in self._bm25.vocab_dict] if self.ids else []

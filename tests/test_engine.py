@@ -587,3 +587,12 @@ def test_a_landmark_or_an_attribute_after_one_venue_asks_about_that_venue(engine
     assert answer.intent == "find_places"  # a landmark after a list ranks the list again
     answer, _ = ask(engine, "Where can I buy Kutani ware?", "what are their opening hours?")
     assert answer.intent == "venue_info" and answer.places
+
+
+def test_a_plans_term_in_romaji_finds_the_sentence_that_prints_it(engine):
+    """The translation renders 奥座敷 as "secluded retreat": "okuzashiki" is found through the original, and is
+    not taken for a name the sources lack."""
+    answer, _state = engine.ask("Which hot-spring area does the strategy call Kanazawa's 'okuzashiki'?")
+    assert answer.kind == "answer" and answer.reason != "false_premise", answer.answer
+    quotes = blocks(answer, QuotesBlock)
+    assert quotes and any("奥座敷" in item.original for item in quotes[0].items), answer.answer

@@ -102,6 +102,7 @@ class Engine(Browsing):
             SentenceScorer(dense, self.retriever),
             glossary,
         )
+        self.retriever.romaji = kit.romaji  # built now (half a second), not on the first question that needs it
         router = load_or_fit(
             self.settings.data_dir, self.retriever.generation, self.embedders, recognizer, RecordSignals(self.retriever)
         )

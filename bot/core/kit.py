@@ -16,6 +16,7 @@ from bot.core.blocks import ContactItem, ContactsBlock, KpiBlock, KpiRow, Notice
 from bot.core.entities import EntityRecognizer
 from bot.core.lexicon import PhraseMatcher, Phrases, words
 from bot.core.names import indicator_key, unqualified
+from bot.core.romaji import RomajiIndex
 from bot.documents import DocumentTexts
 from bot.extractive import SentenceScorer
 from bot.glossary import Glossary
@@ -109,6 +110,11 @@ class Kit:
     documents: DocumentTexts
     scorer: SentenceScorer
     glossary: Glossary
+
+    @cached_property
+    def romaji(self) -> RomajiIndex:
+        """The Japanese documents' terms by reading, for romanised terms in questions ("okuzashiki")."""
+        return RomajiIndex([d.body for d in self.knowledge.documents.values() if d.meta.language == "ja"])
 
     @cached_property
     def _printed_lines(self) -> dict[str, Kpi]:

@@ -1,7 +1,8 @@
 """Names a question gives that the knowledge does not hold ("the Kanazawa Kogei Passport").
 
 A quoted name (「…」, “…”) or a run of Capitalised Words is a name; when no known name covers it
-(typos allowed) and no sentence of the evidence has all of its words, the question rests on something
+(typos allowed), it is not a term of the Japanese documents in romaji and no sentence of the evidence has
+all of its words, the question rests on something
 the sources do not know, and the answer says so before anything else.
 """
 
@@ -60,7 +61,7 @@ def unknown_name(text: str, kit: Kit, texts: list[str] = ()) -> str | None:
 
     def held(name: str, loosely: bool = False) -> bool:
         bare = words(name).strip()
-        if len(bare) < 4 or any(_covers(k, bare) for k in known):
+        if len(bare) < 4 or any(_covers(k, bare) for k in known) or _printed_in_romaji(name, kit):
             return True
         tokens = {w.rstrip("s") for w in bare.split() if w not in _CONNECTORS and len(w) > 2}
         if loosely:  # the user's own gloss, in their words: one of them in the evidence will do
@@ -71,6 +72,11 @@ def unknown_name(text: str, kit: Kit, texts: list[str] = ()) -> str | None:
         if not held(name) and not (gloss and held(gloss, loosely=True)):
             return name.strip()
     return None
+
+
+def _printed_in_romaji(name: str, kit: Kit) -> bool:
+    """The name is a term of the Japanese documents written in romaji ("okuzashiki" → 奥座敷)."""
+    return kit.romaji.term(name) is not None
 
 
 def _gloss(text: str, end: int) -> str:

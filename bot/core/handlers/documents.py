@@ -184,9 +184,10 @@ def quotes_block(ctx: Context, kit: Kit, cites: Citations, passages) -> tuple[Qu
     lang = ctx.question.lang
     query = ctx.evidence.query
     other = "ja" if lang == "en" else "en"
+    romaji = [term for _, term in kit.romaji.terms_in(query)] if lang == "en" else []
     keywords = {
         lang: set(tokenize(query, lang)),
-        other: set(tokenize(" ".join(kit.glossary.bridge(query, lang, names_only=False)), other)),
+        other: set(tokenize(" ".join(kit.glossary.bridge(query, lang, names_only=False) + romaji), other)),
     }
     vector = ctx.evidence.result.vectors[kit.scorer.embedder.key]
     metas, rest = _without_named_plans(ctx, kit)
