@@ -9,6 +9,7 @@ import pytest
 
 from bot.console import chat
 from bot.core.blocks import KpiBlock, ListBlock, NoticeBlock, QuotesBlock, TopicsBlock, VenueListBlock
+from bot.core.lexicon import refers_back
 from bot.core.types import DialogueState
 from bot.evaluation import invented_numbers, knowledge_numbers, run_qa, split_files, xling_recall
 from bot.language import detect_language
@@ -596,3 +597,31 @@ def test_a_plans_term_in_romaji_finds_the_sentence_that_prints_it(engine):
     assert answer.kind == "answer" and answer.reason != "false_premise", answer.answer
     quotes = blocks(answer, QuotesBlock)
     assert quotes and any("奥座敷" in item.original for item in quotes[0].items), answer.answer
+
+
+def test_a_quote_that_points_back_at_its_heading_shows_the_heading(engine):
+    """「同大学は…」 / "The institute received …" says whom it is about only under its heading."""
+    answer, _state = engine.ask("Which university got the 1st Japan SDGs Award?")
+    quotes = blocks(answer, QuotesBlock)
+    assert quotes, answer.answer
+    award = next(i for i in quotes[0].items if "SDGs Award" in i.text)
+    assert "Kanazawa Institute of Technology" in award.heading, answer.answer
+    assert all(not i.heading for i in quotes[0].items if not refers_back(i.text, "en"))
+
+
+def test_an_office_answers_who_but_a_post_asks_for_its_holder(engine):
+    """The sources name offices, not persons: "headed by the mayor" answers who heads a body; "who is the
+    mayor?" asks for a person and stays unknown."""
+    answer, _state = engine.ask("Who heads the Kanazawa City SDGs Promotion Headquarters?")
+    assert answer.kind == "answer" and answer.reason != "no_person_in_sources", answer.answer
+    answer, _state = engine.ask("Who is the mayor of Kanazawa now?")
+    assert answer.kind == "unknown" and answer.reason == "no_person_in_sources", answer.answer
+
+
+def test_small_talk_wording_about_what_the_plans_print_is_answered_from_them(engine):
+    """Three words or more of the question printed in one passage: the plans answer it, not the off-topic
+    notice; the weather shares one word with them at most."""
+    answer, _state = engine.ask("im vegan - does the city help visitors find places to eat?")
+    assert answer.intent == "document_fact" and answer.kind == "answer", answer.answer
+    answer, _state = engine.ask("Will it snow in Kanazawa this weekend?")
+    assert answer.intent == "offtopic", answer.answer

@@ -89,6 +89,7 @@ class QuoteItem(BaseModel):
     original: str = ""
     unit: str = ""  # "<document id>:<unit id>" (or "<document id>:<section key>.*" for a whole list)
     items: list[str] = Field(default_factory=list)  # a list quoted whole, under ``text`` (its heading)
+    heading: str = ""  # shown before a sentence that points back at what its heading names ("The institute …")
 
 
 class QuotesBlock(BaseModel):

@@ -18,7 +18,7 @@ from bot.core.browsing import Browsing
 from bot.core.dialogue import NEEDS, Dialogue
 from bot.core.entities import EntityRecognizer
 from bot.core.handlers import load_all
-from bot.core.handlers.documents import asked_value_checked, unknown
+from bot.core.handlers.documents import asked_value_checked, printed_together, unknown
 from bot.core.kit import Citations, Kit
 from bot.core.lexicon import cites_a_document
 from bot.core.parts import split_parts
@@ -163,6 +163,8 @@ class Engine(Browsing):
             return self._change_language(q, entities, state)
         intent, slots = self.dialogue.resolve(q.text, q.written_in, entities, intent, state)
         evidence = self._evidence(q, slots, entities, vectors)
+        if intent.name == "offtopic" and printed_together(q.text, q.lang, evidence.result.passages):
+            intent = Intent("document_fact", intent.score, intent.margin, "evidence", intent.alternatives)
         return self._run(q, intent, slots, state, evidence, cites=cites, entities=entities), slots
 
     def _two_parts(self, q: Question, parts: list[str], state: DialogueState) -> tuple[Answer, Slots] | None:

@@ -45,6 +45,8 @@ class Lexicon(BaseModel):
     numerals: dict[str, Phrases]
     source_words: Phrases
     ordinals: dict[str, Phrases]
+    back_references: Phrases
+    offices: dict[str, Phrases]
 
 
 def normalise(text: str) -> str:
@@ -102,3 +104,12 @@ def _source_words() -> PhraseMatcher:
 def cites_a_document(text: str) -> bool:
     """The question asks what a document says ("according to …", 「…によると」)."""
     return bool(_source_words().find(text))
+
+
+def refers_back(sentence: str, lang: str) -> bool:
+    """The sentence opens by pointing back at what its heading names ("The institute received …", 「同大学は…」):
+    quoted alone, it needs that heading to say whom it is about."""
+    phrases = load_lexicon().back_references
+    if lang == "ja":
+        return normalise(sentence).startswith(tuple(normalise(p) for p in phrases.ja))
+    return words(sentence).startswith(tuple(f" {words(p).strip()} " for p in phrases.en))

@@ -94,7 +94,7 @@ class Intent:
     name: str  # an IntentName, or one of RULED
     score: float = 1.0
     margin: float = 1.0  # score of the best intent minus the second best
-    how: Literal["rule", "classifier", "llm", "default", "dialogue", "handover"] = "rule"
+    how: Literal["rule", "classifier", "llm", "default", "dialogue", "handover", "slots", "evidence"] = "rule"
     alternatives: tuple[tuple[str, float], ...] = ()
 
 

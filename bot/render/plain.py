@@ -123,7 +123,7 @@ def block_lines(block, lang: str) -> list[str]:
                 lines.append(f"{item.text} [{item.cite}]:")
                 lines += [f"  • {x}" for x in item.items]
             else:
-                lines.append(f"“{item.text}” [{item.cite}]")
+                lines.append(f"{item.heading + ': ' if item.heading else ''}“{item.text}” [{item.cite}]")
         return lines
     if isinstance(block, ListBlock):
         cite = f" [{block.cite}]" if block.cite else ""

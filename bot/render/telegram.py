@@ -107,7 +107,8 @@ def block_html(block, lang: str) -> list[str]:
                 lines.append(f"<b>{esc(item.text)}</b> [{item.cite}]")
                 lines += [f"• {esc(x)}" for x in item.items]
             else:
-                lines.append(f"“{esc(item.text)}” [{item.cite}]")
+                heading = f"<b>{esc(item.heading)}</b>: " if item.heading else ""
+                lines.append(f"{heading}“{esc(item.text)}” [{item.cite}]")
         return lines
     if isinstance(block, ListBlock):
         heading = t(block.heading, lang) if block.heading.startswith("category.") else block.heading

@@ -19,7 +19,7 @@ from itertools import zip_longest
 from bot.core.blocks import QuoteItem, QuotesBlock
 from bot.core.handlers import handles, reply
 from bot.core.kit import Citations, Kit
-from bot.core.lexicon import PhraseMatcher, load_lexicon
+from bot.core.lexicon import PhraseMatcher, load_lexicon, refers_back
 from bot.core.names import name_words
 from bot.core.types import Context, Intent
 from bot.core.unknown_names import unknown_name
@@ -33,6 +33,7 @@ AGREEMENT_RRF = 0.045  # all three signals ranking one entry near the top is evi
 AGREEMENT_DENSE = 0.84
 DENSE_EVIDENCE = 0.82  # e5 cosine standing in for WEAK_EVIDENCE when USE is switched off
 _MAGNITUDE = re.compile(r"[0-9０-９][0-9０-９,.]*\s*(?:million|thousand|billion|万|千)", re.I)
+_CITY_WORDS = frozenset({"kanazawa", "city", "金沢", "金沢市", "市"})  # every passage has them
 MIN_SHARED_NAME_WORDS = 2  # a quoted KPI line answers as its indicator only when the question names it
 
 
@@ -45,6 +46,22 @@ def content_words(text: str, lang: str) -> set[str]:
     """The words that carry what is asked."""
     generic = _generic(lang)
     return {w for w in tokenize(text, lang) if w not in generic and not w.isdigit() and len(w) > 1}
+
+
+PRINTED_TOGETHER = 3  # words of a question one passage of the plans prints: it asks what they say
+PRINTED_SHARE = 0.4
+
+
+def printed_together(text: str, lang: str, passages: list) -> bool:
+    """Does one document passage print most of what the question asks about, three words or more? Then the
+    question is about the plans ("im vegan - does the city help visitors find places to eat?" meets the
+    plan's measure for vegan visitors), however much it reads like small talk: off-topic questions share one
+    or two words with the plans at most (weather, Tokyo, rain)."""
+    asked = content_words(text, lang) - _CITY_WORDS
+    if len(asked) < PRINTED_TOGETHER:
+        return False
+    best = max((len(asked & set(tokenize(h.text, lang))) for h in passages if h.lang == lang), default=0)
+    return best >= PRINTED_TOGETHER and best >= PRINTED_SHARE * len(asked)
 
 
 def support(ctx: Context, kit: Kit) -> float:
@@ -100,7 +117,20 @@ def _holds(kind: str, text: str, question: str) -> bool:
         return bool(counted.search(text) or _MAGNITUDE.search(text))
     if kind == "amount":
         return bool(re.search(r"[0-9０-９].*(円|yen|¥|億|million|billion)", text, re.I))
-    return False  # a person: the knowledge names no persons
+    return _names_an_office(text, question)  # a person: the knowledge names no persons, only offices
+
+
+@lru_cache(maxsize=1)
+def _offices() -> PhraseMatcher:
+    return PhraseMatcher(load_lexicon().offices)
+
+
+def _names_an_office(text: str, question: str) -> bool:
+    """The text names an office, and the question names none: "Who heads the headquarters?" is answered by
+    "headed by the mayor"; "Who is the mayor?" asks for the person, whom no text names."""
+    if question and "post" in _offices().find(question):
+        return False
+    return bool(text) and bool(_offices().find(text))
 
 
 # Answers that describe a thing: asked for a figure or an amount, they must hold one to count as the answer.
@@ -225,9 +255,13 @@ def quotes_block(ctx: Context, kit: Kit, cites: Citations, passages) -> tuple[Qu
         original = (
             "\n".join(i.original for i in quote.items) if quote.items else (candidate.original if candidate else "")
         )
+        heading = quote.section.split(" > ")[-1]
         items.append(
             QuoteItem(
-                text=quote.section.split(" > ")[-1] if quote.items else text,
+                heading=heading
+                if not quote.items and heading not in text and refers_back(text, quote.hit.lang)
+                else "",
+                text=heading if quote.items else text,
                 cite=n,
                 translated=bool(candidate and candidate.translated),
                 original=original,
