@@ -625,3 +625,11 @@ def test_small_talk_wording_about_what_the_plans_print_is_answered_from_them(eng
     assert answer.intent == "document_fact" and answer.kind == "answer", answer.answer
     answer, _state = engine.ask("Will it snow in Kanazawa this weekend?")
     assert answer.intent == "offtopic", answer.answer
+
+
+def test_a_count_a_headings_list_has_is_that_list_whatever_the_router_read(engine):
+    """「…を推進する3つの組織」: three organisations are listed under 推進体制; the plan's name, removed from the
+    question, no longer picks the heading that repeats it, and 推進 (a word of another plan's title) still counts."""
+    answer, _state = engine.ask("第2次金沢版総合戦略を推進する3つの組織を教えてください")
+    lists = blocks(answer, ListBlock)
+    assert lists and len(lists[0].items) == 3 and "推進体制" in lists[0].heading, answer.answer

@@ -25,7 +25,7 @@ from bot.core.types import Context, Intent
 from bot.core.unknown_names import unknown_name
 from bot.extractive import ANSWER_TYPES, best_quotes, counted_thing
 from bot.models import Answer, QuoteRef
-from ingest.keywords import tokenize
+from ingest.keywords import has_japanese, tokenize
 
 QUOTE_PASSAGES = 6  # three per language, interleaved: the sentence scorer picks among them
 WEAK_EVIDENCE = 0.22  # best USE cosine among the top hits (calibrated on the QA set's dev part)
@@ -34,6 +34,7 @@ AGREEMENT_DENSE = 0.84
 DENSE_EVIDENCE = 0.82  # e5 cosine standing in for WEAK_EVIDENCE when USE is switched off
 _MAGNITUDE = re.compile(r"[0-9０-９][0-9０-９,.]*\s*(?:million|thousand|billion|万|千)", re.I)
 _CITY_WORDS = frozenset({"kanazawa", "city", "金沢", "金沢市", "市"})  # every passage has them
+MIN_REST_WORDS_JA = 2  # a question without the plans it names still asks something: 「を推進する3つの組織」
 MIN_SHARED_NAME_WORDS = 2  # a quoted KPI line answers as its indicator only when the question names it
 
 
@@ -220,7 +221,7 @@ def quotes_block(ctx: Context, kit: Kit, cites: Citations, passages) -> tuple[Qu
         other: set(tokenize(" ".join(kit.glossary.bridge(query, lang, names_only=False) + romaji), other)),
     }
     vector = ctx.evidence.result.vectors[kit.scorer.embedder.key]
-    metas, rest = _without_named_plans(ctx, kit)
+    metas, rest = without_named_plans(ctx, kit)
     if metas:
         # The plan the question names chose the passages; in choosing sentences its name would favour the
         # ones that repeat it ("…, according to the SDGs plan?" picks sentences about the SDGs), so the
@@ -272,19 +273,21 @@ def quotes_block(ctx: Context, kit: Kit, cites: Citations, passages) -> tuple[Qu
     return QuotesBlock(items=items, translated=translated, glossed=glossed), quotes
 
 
-def _without_named_plans(ctx: Context, kit: Kit) -> tuple[list, str]:
+def without_named_plans(ctx: Context, kit: Kit) -> tuple[list, str]:
     """The plans the question names, and the question without their names ('' when nothing was removed or
     too little is left to search with): the passages and the sentences are both chosen with it."""
     metas = [kit.knowledge.documents[p].meta for p in ctx.slots.plans if p in kit.knowledge.documents]
     rest = without_names(ctx.evidence.query, metas) if metas else ""
-    return metas, rest if rest != ctx.evidence.query and len(rest.split()) >= 3 else ""
+    # enough left: three words, or (Japanese, written without spaces) three content words
+    enough = len(rest.split()) >= 3 or (has_japanese(rest) and len(content_words(rest, "ja")) >= MIN_REST_WORDS_JA)
+    return metas, rest if rest != ctx.evidence.query and enough else ""
 
 
 def _plan_passages(ctx: Context, kit: Kit) -> list:
     """A question naming a plan ("Is the city doing anything about nights? I think the comprehensive strategy
     says something"), searched again without the plan's name: the name matches every passage about the plan
     itself and would crowd out the one that answers."""
-    _metas, rest = _without_named_plans(ctx, kit)
+    _metas, rest = without_named_plans(ctx, kit)
     if not rest:
         return []
     hits = kit.retriever.search(rest, ctx.question.lang, k=12, kinds=["document"]).passages
@@ -336,6 +339,9 @@ def document_fact(ctx: Context, kit: Kit) -> Answer:
 
             return offtopic(ctx, kit)
         return unknown(ctx, kit, "no_evidence")
+    counted = _counted_list(ctx, kit)
+    if counted is not None:
+        return counted
     cites = ctx.cites
     passages = _named_plans_first(ctx.evidence.passages, ctx.slots.plans)
     again = _plan_passages(ctx, kit)
@@ -372,6 +378,20 @@ def document_fact(ctx: Context, kit: Kit) -> Answer:
     if block.glossed:
         blocks.append(kit.notice("other_language_note"))
     return reply(ctx, "answer", blocks, cites, quotes=refs, evidence=evidence)
+
+
+def _counted_list(ctx: Context, kit: Kit) -> Answer | None:
+    """「推進する3つの組織を教えて」 / "name the three organisations": a count in the question that a heading's
+    list has exactly is that list, whatever the router read the question as."""
+    from bot.core.handlers.lists import asked_count, best_heading, document_list
+
+    count = asked_count(ctx.question.text, ctx.question.lang)
+    if not count or count < 2 or asks_for(ctx.question.text) in ("year", "amount", "person"):
+        return None
+    found = best_heading(ctx, kit)
+    if found is None or len(found[2]) != count:
+        return None
+    return document_list(replace(ctx, intent=Intent("document_list", how="evidence")), kit)
 
 
 def _printed_indicator(ctx: Context, kit: Kit, quoted: str) -> str | None:

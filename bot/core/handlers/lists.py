@@ -106,12 +106,17 @@ def best_heading(ctx: Context, kit: Kit) -> tuple[str, Unit, list[Unit], float] 
     vectors = kit.retriever.sentence_vectors([h[0] for h in heads], key)
     question = ctx.evidence.result.vectors[key]
     # The words that say what is listed: not the plans' names ("the four basic goals of the 2nd Kanazawa
-    # Comprehensive Strategy" is about "four basic goals"; every heading of that plan shares its name).
-    from bot.core.handlers.documents import content_words
-    from bot.core.handlers.plans import plan_name_words
+    # Comprehensive Strategy" is about "four basic goals"; every heading of that plan shares its name, and
+    # 「(2) 第2次金沢版総合戦略とSDGsとの関わり」 would match on it): the words and the vector both without them.
+    from bot.core.handlers.documents import content_words, without_named_plans, without_names
 
-    named = plan_name_words([d.meta for d in kit.knowledge.documents.values()])
-    asked = content_words(ctx.question.text, lang) - named
+    _metas, rest = without_named_plans(ctx, kit)
+    if rest:
+        question = kit.scorer.embedder.embed_queries([rest])[0]
+
+    # the names as written in the question: a word of some title elsewhere (推進 of the UNESCO text's title)
+    # still says what is asked (「推進する3つの組織」)
+    asked = content_words(without_names(ctx.question.text, [d.meta for d in kit.knowledge.documents.values()]), lang)
     count = asked_count(ctx.question.text, lang)
     ordinals = ordinal_references(ctx.question.text)
     scored: dict[tuple[str, str], tuple[str, Unit, list[Unit], float]] = {}
