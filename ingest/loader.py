@@ -32,6 +32,7 @@ from ingest.schema import (
     Strict,
     Venue,
 )
+from ingest.structures import DocumentList, load_structures
 from ingest.translations import DocumentTranslation, load_translations
 from ingest.units import Unit, document_units
 
@@ -83,6 +84,8 @@ class Knowledge:
     translations: dict[tuple[str, str], DocumentTranslation] = field(default_factory=dict)
     # Reported but not blocking (a stale or untranslated unit is served in its original language).
     warnings: list[Problem] = field(default_factory=list)
+    # document id -> the lists its extraction scattered, given in knowledge/structures/ (ingest/structures.py)
+    structures: dict[str, list[DocumentList]] = field(default_factory=dict)
     _units: dict[str, list[Unit]] = field(default_factory=dict, repr=False)
 
     def records(self, kind: str) -> dict[str, Strict]:
@@ -352,6 +355,8 @@ def load_knowledge(root: Path, translations: bool = True) -> Knowledge:
         problems = _check_references(knowledge)
     if not problems and translations:
         load_translations(knowledge, problems, knowledge.warnings)
+    if not problems:
+        load_structures(knowledge, problems)
     if problems:
         raise KnowledgeError(problems)
     return knowledge

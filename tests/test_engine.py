@@ -633,3 +633,16 @@ def test_a_count_a_headings_list_has_is_that_list_whatever_the_router_read(engin
     answer, _state = engine.ask("第2次金沢版総合戦略を推進する3つの組織を教えてください")
     lists = blocks(answer, ListBlock)
     assert lists and len(lists[0].items) == 3 and "推進体制" in lists[0].heading, answer.answer
+
+
+def test_a_visions_policy_directions_come_from_the_structure_data(engine):
+    """The system diagram's directions are no heading of the document: knowledge/structures/ gives them."""
+    answer, _state = engine.ask("What policy directions does the KOGEI plan set out for future vision 2?")
+    lists = blocks(answer, ListBlock)
+    assert lists and lists[0].unit == "kogei-action-plan:structure.vision2_directions", answer.answer
+    assert len(lists[0].items) == 3 and lists[0].translated
+    answer, _state = engine.ask("KOGEIプランの将来像４の施策の方向性は？")
+    lists = blocks(answer, ListBlock)
+    assert lists and lists[0].unit == "kogei-action-plan:structure.vision4_directions", answer.answer
+    answer, _state = engine.ask("What does the 5th future vision of the KOGEI plan want crafts to merge with?")
+    assert not any(b.unit.startswith("kogei-action-plan:structure.") for b in blocks(answer, ListBlock))

@@ -116,6 +116,10 @@ class Kit:
         """The Japanese documents' terms by reading, for romanised terms in questions ("okuzashiki")."""
         return RomajiIndex([d.body for d in self.knowledge.documents.values() if d.meta.language == "ja"])
 
+    def structure_lists(self) -> list:
+        """The lists given as data for what the extraction scattered (knowledge/structures/)."""
+        return [s for lists in self.knowledge.structures.values() for s in lists]
+
     @cached_property
     def _printed_lines(self) -> dict[str, Kpi]:
         """Each KPI's printed line (spacing and width ignored) → the record, the first printing."""

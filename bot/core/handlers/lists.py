@@ -95,15 +95,29 @@ def ordinal_references(text: str) -> set[tuple[str, str]]:
     return pairs
 
 
+def structure_heading(given, lang: str) -> Unit:
+    """A list given as data, as a heading unit in the question's language (it has no unit of its own)."""
+    return Unit(
+        id=given.key, kind="heading", section=(given.heading[lang],), path_ids=(given.key,), text=given.heading[lang]
+    )
+
+
 def best_heading(ctx: Context, kit: Kit) -> tuple[str, Unit, list[Unit], float] | None:
     """(document, heading, its children, score) of the heading that answers the question best."""
     lang = ctx.question.lang
     plans = set(ctx.slots.plans)
     heads = [h for h in kit.retriever.headings(lang) if not plans or h[1]["record_id"] in plans]
-    if not heads:
+    given = [
+        s for s in kit.structure_lists() if (not plans or s.document in plans) and s.asked_in(ctx.question.text, lang)
+    ]
+    if not heads and not given:
         return None
     key = kit.scorer.embedder.key
     vectors = kit.retriever.sentence_vectors([h[0] for h in heads], key)
+    # lists given as data (a diagram's directions) compete with the headings on the same score
+    pseudo = {s.key: structure_heading(s, lang) for s in given}
+    heads = heads + [(s.key, {"record_id": s.document, "unit": s.key}, pseudo[s.key].text) for s in given]
+    vectors = list(vectors) + list(kit.scorer.embed([pseudo[s.key].text for s in given]))
     question = ctx.evidence.result.vectors[key]
     # The words that say what is listed: not the plans' names ("the four basic goals of the 2nd Kanazawa
     # Comprehensive Strategy" is about "four basic goals"; every heading of that plan shares its name, and
@@ -119,12 +133,16 @@ def best_heading(ctx: Context, kit: Kit) -> tuple[str, Unit, list[Unit], float] 
     asked = content_words(without_names(ctx.question.text, [d.meta for d in kit.knowledge.documents.values()]), lang)
     count = asked_count(ctx.question.text, lang)
     ordinals = ordinal_references(ctx.question.text)
+    given_items = {
+        s.key: [kit.documents.units[s.document][i] for i in s.unit_ids if i in kit.documents.units[s.document]]
+        for s in given
+    }
     scored: dict[tuple[str, str], tuple[str, Unit, list[Unit], float]] = {}
     for (_, meta, text), vector in zip(heads, vectors, strict=True):
         if vector is None:
             continue
         units = kit.documents.units.get(meta["record_id"], {})
-        heading = units.get(meta["unit"])
+        heading = units.get(meta["unit"]) or pseudo.get(meta["unit"])
         if heading is None:
             continue
         overlap = len(asked & set(tokenize(text, lang))) / max(len(asked), 1)
@@ -132,11 +150,11 @@ def best_heading(ctx: Context, kit: Kit) -> tuple[str, Unit, list[Unit], float] 
         if ordinals:
             named = ordinal_references(text)
             words_named = {w for w, _ in named}
-            if ordinals & named:
+            if ordinals & named and score >= MIN_SCORE:  # as a count: only where the heading matches on its own
                 score += COUNT_BONUS
             elif any(w in words_named for w, _ in ordinals):
                 score -= COUNT_BONUS  # "Basic Goal 4" asked, this is Basic Goal 1
-        listed = children(units, heading)
+        listed = given_items[heading.id] if heading.id in given_items else children(units, heading)
         if count is not None and score >= MIN_SCORE and len(listed) >= MIN_ITEMS:
             # counted only where the heading matches on its own: "which two professions…" counts professions
             score += COUNT_BONUS if len(listed) == count else -COUNT_BONUS / 2
@@ -199,7 +217,8 @@ def document_list(ctx: Context, kit: Kit) -> Answer:
     else:
         cite = cites.document(meta, lang, section)
     items = [shown(u) for u in listed]
-    unit_ref = f"{document}:{heading.id.split('.')[0]}.*"
+    given = heading.id.startswith(f"{document}:")  # a list of knowledge/structures/: its own key
+    unit_ref = heading.id if given else f"{document}:{heading.id.split('.')[0]}.*"
     block = ListBlock(
         heading=shown(heading),
         items=items,
