@@ -646,3 +646,14 @@ def test_a_visions_policy_directions_come_from_the_structure_data(engine):
     assert lists and lists[0].unit == "kogei-action-plan:structure.vision4_directions", answer.answer
     answer, _state = engine.ask("What does the 5th future vision of the KOGEI plan want crafts to merge with?")
     assert not any(b.unit.startswith("kogei-action-plan:structure.") for b in blocks(answer, ListBlock))
+
+
+def test_how_to_apply_stated_in_a_records_text_is_answered_and_otherwise_unknown(engine):
+    """The Junior Kanazawa Kentei's organiser text says applications go through schools: that is the answer.
+    The Children's Craft School's record says nothing about applying: unknown, with whom to ask."""
+    answer, _state = ask(engine, "ジュニアかなざわ検定って何？", "申し込み方法は？")
+    assert answer.kind == "answer", answer.answer
+    stated = [b for b in blocks(answer, NoticeBlock) if b.key == "program_apply_stated"]
+    assert stated and "申込" in stated[0].params["text"], answer.answer
+    answer, _state = ask(engine, "What is the Kanazawa Children's Craft School?", "how do I sign up?")
+    assert answer.kind == "unknown" and answer.reason == "no_apply_recorded", answer.answer

@@ -7,6 +7,7 @@ unknown before anything else.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from bot.core.blocks import CardBlock, CardField
@@ -16,6 +17,9 @@ from bot.core.types import Context
 from bot.models import Answer
 from ingest.schema import Lang, Program
 
+# Not fields of their own, but a record's summary or organiser may say them: how to apply (an application or a
+# booking: "advance phone booking", 「要電話申込」)
+STATED_IN_TEXT = {"apply": ("apply", "booking")}
 RECORDED = {"organizer", "eligibility"}  # the record answers these (organiser, audience); not apply, dates, fees
 
 
@@ -70,6 +74,10 @@ def program_info(ctx: Context, kit: Kit) -> Answer:
     if attribute == "dates" and kit.recognizer.attributes.phrases("next_dates", ctx.question.text):
         attribute = "next_dates"  # 「次回の…はいつ開催？」: the next edition, which no record gives
     if attribute and attribute not in RECORDED and attribute not in ("address", "website", "map"):
+        stated = _stated_in_record(program, attribute, lang, kit) if attribute in STATED_IN_TEXT else ""
+        if stated:
+            # 「申込みは学校または長土塀青少年交流センター経由」 stands in the organiser's text: that is the answer
+            return reply(ctx, "answer", [card, kit.notice(f"program_{attribute}_stated", text=stated)], cites)
         if attribute == "dates" and summary_holds("year", program.summary.get(lang)):
             # "When was the first Triennale?": the record's summary gives its dates (past editions).
             return reply(ctx, "answer", [card, kit.notice("program_dates_past")], cites)
@@ -85,3 +93,18 @@ def program_info(ctx: Context, kit: Kit) -> Answer:
             organizer=program.organizer.get(lang),
         )
     return reply(ctx, "answer", [card] + [program_card(p, kit, lang, cites) for p in programs[1:2]], cites)
+
+
+_SENTENCE_END = re.compile(r"(?<=[。．.!?！？])\s*")
+
+
+def _stated_in_record(program: Program, attribute: str, lang: Lang, kit: Kit) -> str:
+    """The sentence (or bracketed note) of the record's summary or organiser, in the question's language,
+    that names the attribute ("申込みは学校…経由"): '' when none does."""
+    phrases = kit.recognizer.attributes
+    for text in (program.organizer.get(lang), program.summary.get(lang)):
+        for sentence in _SENTENCE_END.split(text or ""):
+            for part in [sentence, *re.findall(r"[（(]([^）)]+)[）)]", sentence)][::-1]:
+                if any(phrases.phrases(a, part) for a in STATED_IN_TEXT[attribute]):
+                    return part.strip()
+    return ""
