@@ -117,6 +117,24 @@ def readings(text: str) -> list[tuple[str, str]]:
         return [(m.surface(), m.reading_form()) for m in tokenizer.tokenize(unicodedata.normalize("NFKC", text), mode)]
 
 
+def short_units_ja(text: str) -> list[str]:
+    """Sudachi's shortest units (mode A), normalised: compounds split the same way wherever they stand
+    (mode C reads 「従事者数」 as one word in a name and 「従事者」「数」 in 「…の従事者数って」)."""
+    from sudachipy import SplitMode
+
+    tokenizer, _mode = _sudachi()
+    text = unicodedata.normalize("NFKC", text)
+    out: list[str] = []
+    with _sudachi_lock:
+        for m in tokenizer.tokenize(text, SplitMode.A):
+            if m.part_of_speech()[0] in _JA_SKIP_POS:
+                continue
+            surface = m.normalized_form().lower()
+            if surface.strip():
+                out.extend([surface] if has_japanese(surface) else tokenize_en(surface))
+    return out
+
+
 def tokenize(text: str, lang: str) -> list[str]:
     return tokenize_ja(text) if lang == "ja" else tokenize_en(text)
 

@@ -657,3 +657,13 @@ def test_how_to_apply_stated_in_a_records_text_is_answered_and_otherwise_unknown
     assert stated and "申込" in stated[0].params["text"], answer.answer
     answer, _state = ask(engine, "What is the Kanazawa Children's Craft School?", "how do I sign up?")
     assert answer.kind == "unknown" and answer.reason == "no_apply_recorded", answer.answer
+
+
+def test_a_japanese_indicator_name_split_otherwise_by_the_question_is_still_found(engine):
+    """Sudachi reads 「従事者数」 as one word in the name and 「従事者」「数」 in 「…の従事者数って」: the
+    shortest units meet; 「従事者が減っている」 does not name the count."""
+    find = engine.kit.recognizer.find
+    assert find("ところで伝統工芸品産業の従事者数ってどれくらい？", "ja").indicators == ["k000_05"]
+    assert find("伝統工芸品産業の従事者が減っている理由は何ですか", "ja").indicators == []
+    answer, _state = engine.ask("伝統工芸品産業の従事者数ってどれくらい？")
+    assert answer.intent == "kpi_value" and blocks(answer, KpiBlock), answer.answer

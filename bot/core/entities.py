@@ -22,6 +22,7 @@ from bot.core.names import (
     name_table,
     name_variants,
     name_words,
+    short_name_words,
     unqualified,
     word_idf,
 )
@@ -30,6 +31,7 @@ from bot.glossary import title_variants
 from ingest.loader import Knowledge
 from ingest.numbers import era_years
 
+SHORT_JA = "ja_short"  # the name-word table of Japanese names in shortest units
 MIN_ENGLISH_KEY = 12  # an English indicator name given verbatim: long enough not to occur by chance
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 _NAME_YEAR = re.compile(r"([A-Za-z]{2,})\s+((?:19|20)\d\d)(?!\d)")
@@ -108,6 +110,11 @@ class EntityRecognizer:
         self._name_words = {
             lang: {kpi.id: name_words(unqualified(kpi.indicator.get(lang)), lang) for kpi in k.kpis.values()}
             for lang in ("en", "ja")
+        }
+        # the same Japanese names in Sudachi's shortest units: 「従事者数」 is one word in the name but
+        # 「従事者」「数」 in 「…の従事者数って」; tried when the usual words find no name
+        self._name_words[SHORT_JA] = {
+            kpi.id: short_name_words(unqualified(kpi.indicator.ja)) for kpi in k.kpis.values()
         }
         self._idf = {lang: word_idf(names.values()) for lang, names in self._name_words.items()}
         self._indicators = [
@@ -261,6 +268,15 @@ class EntityRecognizer:
             longest = max(n for n, _ in exact)
             return list(dict.fromkeys(i for n, i in exact if n == longest))
         question = name_words(text, lang)
+        found = self._by_name_words(question, lang)
+        if not found and lang == "ja":
+            found = self._by_name_words(short_name_words(text), SHORT_JA, may_lack=0)
+        return found or self._by_distinctive_words(question, lang, record_words)
+
+    def _by_name_words(self, question: set[str], table: str, may_lack: int = 1) -> list[str]:
+        """KPIs all of whose name words the question has, but at most one (``may_lack``) of a long name
+        that does not tell it apart."""
+        lang = table
         best: tuple[int, int] | None = None
         found: list[str] = []
         for kpi in self.knowledge.kpis.values():
@@ -269,7 +285,7 @@ class EntityRecognizer:
                 continue
             absent = name - question
             missing = len(absent)
-            if missing > (1 if len(name) >= 4 else 0):  # a long name may be given without one of its words
+            if missing > (may_lack if len(name) >= 4 else 0):  # a long name may be given without one of its words
                 continue
             if absent and absent & set(sorted(name, key=lambda w: (-self._idf[lang][w], w))[:2]):
                 continue  # but not without a word that tells it apart ("… support workers" is not "… support")
@@ -278,7 +294,7 @@ class EntityRecognizer:
                 best, found = score, [kpi.id]
             elif score == best:
                 found.append(kpi.id)
-        return found or self._by_distinctive_words(question, lang, record_words)
+        return found
 
     def _by_distinctive_words(self, question: set[str], lang: str, record_words: frozenset[str]) -> list[str]:
         """A long name given by its distinctive words: "certified traditional craftspeople" for 「国指定６業種

@@ -18,7 +18,7 @@ import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from bot.core.lexicon import PhraseMatcher, Phrases, words
-from ingest.keywords import tokenize
+from ingest.keywords import short_units_ja, tokenize
 
 # A name variant that is only a place is no name of a craft, venue or programme ("Kanazawa/Kaga folk toys").
 PLACE_NAMES = frozenset({"kanazawa", "kaga", "ishikawa", "japan", "tokyo", "金沢", "加賀", "石川", "金沢市", "city"})
@@ -128,6 +128,12 @@ def name_words(text: str, lang: str) -> set[str]:
     tokens = tokenize(unqualified(text) if lang == "en" else text, lang)
     tokens = [part for t in tokens for part in (t.split("-") if "-" in t else [t])]  # bike-share = bike share
     return {_stem(t) for t in tokens if t not in _NAME_STOP and len(t) > 1 and not t.isdigit()}
+
+
+def short_name_words(text: str) -> set[str]:
+    """name_words of a Japanese name or question in Sudachi's shortest units, one-character words kept
+    (数, 率, 者: 「従事者が減っている」 does not name 「従事者数」)."""
+    return {t for t in short_units_ja(text) if (t == "数" or t not in _NAME_STOP) and not t.isdigit()}
 
 
 def unqualified(name: str) -> str:
