@@ -578,6 +578,23 @@ def test_a_plans_period_or_revision_asked_as_a_follow_up_gets_the_plans_card(eng
     assert answer.intent == "document_fact"  # the reason is in the plan's text, not on its card
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When was the 2nd Comprehensive Strategy first published, and when was it last revised?",
+        "第2次金沢版総合戦略はいつ最初に発行されて、最後の改訂はいつ？",
+    ],
+)
+def test_when_a_plan_first_came_out_or_was_last_revised_is_its_card(engine, question):
+    answer, _ = ask(engine, question)
+    assert answer.intent == "plan_info" and any(b.type == "card" for b in answer.blocks), answer.answer
+
+
+def test_why_a_plan_was_revised_is_quoted_from_its_text(engine):
+    answer, _ = ask(engine, "総合戦略はなぜ改訂されたの？")
+    assert answer.intent == "document_fact" and not any(b.type == "card" for b in answer.blocks)
+
+
 def test_a_landmark_or_an_attribute_after_one_venue_asks_about_that_venue(engine, known_numbers):
     answer, state = ask(engine, "安江金箔工芸館について教えて", "兼六園から近い？")
     assert answer.intent == "venue_info" and state.turns[-1].slots.venues == ["yasue_gold_leaf_museum"]

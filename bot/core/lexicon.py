@@ -37,6 +37,7 @@ class Lexicon(BaseModel):
     followup_words: Phrases
     generic_words: Phrases
     plan_words: Phrases
+    reason_words: Phrases
     kpi_words: Phrases
     asks: dict[str, Phrases]
     proximity: Phrases

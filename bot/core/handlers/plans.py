@@ -7,11 +7,12 @@ something the sources do not hold: said to be unknown, with the plan they do hol
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 
 from bot.core.blocks import CardBlock, CardField
 from bot.core.handlers import handles, reply
 from bot.core.kit import Citations, Kit
-from bot.core.lexicon import load_lexicon
+from bot.core.lexicon import PhraseMatcher, load_lexicon
 from bot.core.types import Context
 from bot.models import Answer
 from ingest.fiscal import with_western_years
@@ -45,6 +46,11 @@ def _foreign_numbers(question: str, meta: DocumentMeta) -> list[str]:
     return [shown for shown, values in numbers_in(unicodedata.normalize("NFKC", question)) if not values & known]
 
 
+@cache
+def _reason_words() -> PhraseMatcher:
+    return PhraseMatcher({"why": load_lexicon().reason_words})
+
+
 def plan_name_words(metas: list[DocumentMeta]) -> set[str]:
     """The words of the plans' titles and aliases, in both tokenisations."""
     names = [n for meta in metas for n in (meta.title_ja, meta.title_en, *meta.aliases_en, *meta.aliases_ja)]
@@ -56,8 +62,10 @@ def asks_inside(question: str, meta: DocumentMeta, lang: Lang) -> bool:
     reason…?"), not about the plan itself: content words beyond the plan's names and plan words."""
     from bot.core.handlers.documents import content_words
 
-    plan_words = load_lexicon().plan_words
-    plain = set(plan_words.en if lang == "en" else plan_words.ja)
+    lexicon = load_lexicon()
+    if _reason_words().find(question):
+        return True
+    plain = set(lexicon.plan_words.en if lang == "en" else lexicon.plan_words.ja)
     return bool(content_words(question, lang) - plan_name_words([meta]) - plain)
 
 
