@@ -54,11 +54,12 @@ ANSWER_TYPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
 _COUNTERS: list[tuple[str, str]] = [  # (Japanese counter, English noun), as regex alternatives
     ("都市", r"cit(?:y|ies)"),
     ("か国|カ国|ヶ国|箇国", r"countr(?:y|ies)"),
-    ("人|名", r"people|persons?|visitors?|participants?|students?"),
+    ("人|名", r"people|ppl|persons?|visitors?|participants?|students?|tourists?"),
     ("団体", r"organi[sz]ations?|groups?"),
     ("社", r"companies|firms?|businesses"),
     ("業種", r"crafts?|industries"),
     ("件", r"cases?|projects?|events?"),
+    ("軒|店|工房|か所|カ所|ヶ所|箇所", r"workshops?|studios?|kilns?|shops?|stores?|venues?"),
 ]
 _JA_COUNT = re.compile(r"(?:何|いくつの?|どれくらいの)(" + "|".join(ja for ja, _ in _COUNTERS) + ")")
 _EN_COUNT = re.compile(r"\bhow many ((?:\w+ ){0,2}\w+)", re.I)  # "how many (creative) cities"

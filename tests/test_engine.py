@@ -334,6 +334,18 @@ def test_a_count_the_record_lacks_comes_from_a_document_that_names_it(engine):
     assert answer.kind == "unknown" and answer.reason == "no_count_in_sources", answer.answer
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many ppl visited the Mirai no Machi Sozokan in its first year?",
+        "How many Kaga Yuzen workshops are registered in the Kanazawa Craft Index?",  # a list counts nothing
+    ],
+)
+def test_a_count_no_record_or_document_gives_is_said_to_be_unknown(engine, question):
+    answer, _state = ask(engine, question)
+    assert answer.kind == "unknown" and answer.reason == "no_count_in_sources", answer.answer
+
+
 def test_a_count_printed_in_the_original_of_a_translated_quote_answers(engine):
     """The translation says "a decrease of 2,445", the original 「2,445人の減少」: the count of people is there."""
     question = "By how many people did Kanazawa's population shrink between the 2015 and 2020 censuses?"

@@ -136,7 +136,7 @@ def _names_an_office(text: str, question: str) -> bool:
 
 # Answers that describe a thing: asked for a figure or an amount, they must hold one to count as the answer.
 _CARDS_FOR = {
-    "count": {"craft_info", "venue_info", "program_info", "plan_info"},
+    "count": {"craft_info", "venue_info", "program_info", "plan_info", "find_places"},
     "amount": {"craft_info", "venue_info", "program_info", "plan_info", "document_list"},
 }
 
