@@ -18,7 +18,8 @@ from bot.core.browsing import Browsing
 from bot.core.dialogue import NEEDS, Dialogue
 from bot.core.entities import EntityRecognizer
 from bot.core.handlers import load_all
-from bot.core.handlers.documents import asked_value_checked, printed_together, unknown
+from bot.core.handlers.asked_values import asked_value_checked
+from bot.core.handlers.documents import printed_together, unknown
 from bot.core.kit import Citations, Kit
 from bot.core.lexicon import cites_a_document
 from bot.core.parts import split_parts

@@ -126,7 +126,8 @@ def kpi_value(ctx: Context, kit: Kit) -> Answer:
         in_plan = [k for k in kpis + [t for k in kpis for t in kit.twins(k)] if k.plan in slots.plans]
         kpis = list({k.id: k for k in in_plan}.values()) or kpis
     if not kpis:
-        from bot.core.handlers.documents import asks_for, document_fact, unknown
+        from bot.core.handlers.asked_values import asks_for
+        from bot.core.handlers.documents import document_fact, unknown
 
         if asks_for(ctx.question.text) == "person":
             return document_fact(ctx, kit)  # "Who is the current mayor?" is no indicator

@@ -183,7 +183,7 @@ def document_list(ctx: Context, kit: Kit) -> Answer:
     plans = [kit.knowledge.documents[p].meta for p in ctx.slots.plans if p in kit.knowledge.documents]
     if plans and not asks_inside(ctx.question.text, plans[0], ctx.question.lang):
         return plan_info(ctx, kit)  # "What is the KOGEI Action Plan?" asks for the plan, not a list in it
-    from bot.core.handlers.documents import asks_for
+    from bot.core.handlers.asked_values import asks_for
 
     if asks_for(ctx.question.text) in ("year", "amount", "person"):
         return document_fact(ctx, kit)  # "In which year were the five directions published?" asks no list

@@ -55,7 +55,8 @@ def program_card(program: Program, kit: Kit, lang: Lang, cites: Citations) -> Ca
 
 @handles("program_info")
 def program_info(ctx: Context, kit: Kit) -> Answer:
-    from bot.core.handlers.documents import asks_for, summary_holds, unknown, unknown_or_documents
+    from bot.core.handlers.asked_values import asks_for, summary_holds
+    from bot.core.handlers.documents import unknown, unknown_or_documents
 
     lang, attribute = ctx.question.lang, ctx.slots.attribute
     cites = ctx.cites
