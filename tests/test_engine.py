@@ -696,3 +696,20 @@ def test_a_japanese_indicator_name_split_otherwise_by_the_question_is_still_foun
     assert find("伝統工芸品産業の従事者が減っている理由は何ですか", "ja").indicators == []
     answer, _state = engine.ask("伝統工芸品産業の従事者数ってどれくらい？")
     assert answer.intent == "kpi_value" and blocks(answer, KpiBlock), answer.answer
+
+
+@pytest.mark.parametrize(
+    ("questions", "plan"),
+    [
+        (("作り手の数の現状値は？", "この計画の期間は？"), "kogei-action-plan"),
+        (
+            ("What is the current number of makers in the KOGEI plan?", "and when was the plan published?"),
+            "kogei-action-plan",
+        ),
+    ],
+)
+def test_a_plans_period_or_edition_after_an_indicator_is_about_the_plan_that_prints_it(engine, questions, plan):
+    answer, state = ask(engine, *questions)
+    assert answer.intent == "plan_info" and state.turns[-1].slots.plans == [plan], answer.answer
+    card = [b for b in answer.blocks if b.type == "card"]
+    assert card and card[0].record_id == plan

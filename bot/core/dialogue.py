@@ -61,6 +61,9 @@ ATTRIBUTE_OWNERS: dict[str, tuple[str, ...]] = {
     **{a: ("program_info",) for a in ("apply", "eligibility", "dates", "next_dates", "organizer")},
     **{a: ("venue_info", "find_places") for a in VENUE_ATTRIBUTES},
 }
+# A plan's own attributes: 「この戦略の推進期間は？」 after one of its indicators asks about the plan that prints it.
+PLAN_ATTRIBUTES = ("period", "edition")
+PLAN_TOPICS = ("kpi_value", "plan_kpis", "plan_info", "document_list", "document_fact")
 LOOKBACK = 3  # turns a slot is remembered for
 BARE_MARGIN = 0.6  # a bare question keeps the last intent unless the router is this sure of its own
 REFER_MARGIN = 0.3  # a question that points back overrides a subject-less intent the router is less sure of
@@ -116,6 +119,10 @@ class Dialogue:
             intent = Intent("document_fact", intent.score, intent.margin, "dialogue", intent.alternatives)
             return intent, entities.model_copy(update={"item": picked, "plans": entities.plans or last.slots.plans})
         unsure = intent.name == "offtopic" or intent.how == "default"  # off-topic, or the router's safe default
+        plan = self._plan_asked_about(entities, state) if last is not None else None
+        if plan is not None:
+            intent = Intent("plan_info", intent.score, intent.margin, "dialogue", intent.alternatives)
+            return intent, entities.model_copy(update={"plans": [plan]})
         owner = self._attribute_owner(entities, state, unsure) if last is not None else None
         if owner is not None:
             # "how do we apply?", 「申し込み方法は？」 after a programme: an attribute of what was just discussed,
@@ -157,6 +164,25 @@ class Dialogue:
         if turn is None and unsure and recent:
             turn = recent[0]
         return turn.intent if turn is not None else None
+
+    def _plan_asked_about(self, entities: Slots, state: DialogueState) -> str | None:
+        """The plan whose period or edition a follow-up asks, naming nothing else (「この戦略の推進期間は？」,
+        「最初に発行されたのはいつ？」): the plan of the last topic, or the plan that prints its indicator. None
+        after a venue or a programme (their own dates are theirs)."""
+        if entities.attribute not in PLAN_ATTRIBUTES or set(entities.subjects()) - {"plans"}:
+            return None
+        if entities.plans:
+            return None  # named: the router and the plan handler take it
+        for turn in reversed(state.turns[-LOOKBACK:]):
+            if not turn.slots.subjects():
+                continue
+            if turn.intent not in PLAN_TOPICS:
+                return None
+            if turn.slots.plans:
+                return turn.slots.plans[0]
+            plans = {self.knowledge.kpis[i].plan for i in turn.slots.indicators if i in self.knowledge.kpis}
+            return plans.pop() if len(plans) == 1 else None
+        return None
 
     def _picked_item(self, text: str, entities: Slots, last: TurnState | None) -> str:
         """The entry of the list the last answer showed that the question picks by its place ("the second
