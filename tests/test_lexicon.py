@@ -21,3 +21,12 @@ def test_printed_together_needs_three_words_of_the_question_in_one_passage():
     assert printed_together("im vegan - does the city help visitors find food?", "en", [passage])
     assert not printed_together("what's the weather for visitors tomorrow?", "en", [passage])
     assert not printed_together("vegan visitors food?", "ja", [passage])  # another language's passage
+
+
+def test_a_japanese_activity_is_recognised_in_its_polite_and_plain_forms():
+    from bot.core.lexicon import PhraseMatcher, load_lexicon
+
+    activities = PhraseMatcher(load_lexicon().activities)
+    for question in ("金沢仏壇はどこで見られますか", "見れる場所ある？", "どこで見られる？"):
+        assert activities.first(question) == "see", question
+    assert activities.first("おすすめの九谷焼のお店を見せて") == "buy"  # showing a shop is no visit to see
