@@ -581,6 +581,18 @@ def test_a_programme_described_in_other_words_is_recognised(engine):
     assert dispatch.programs == ["young_craftsmen_dispatch_to_creative_cities"]
     assert find("do students get a passport with discounts?", "en").programs == ["gakusei_no_machi_passport"]
     assert find("Is there a glassblowing summer camp run by the city?", "en").programs == []  # no such programme
+    # 金沢 is in every name: a description need not say it (「美大と地域の連携」 of 金沢美大の地域連携)
+    assert find("美大生が地域と連携してやる事業はある？", "ja").programs == ["bidai_community_collaboration"]
+
+
+def test_a_programme_whose_participants_an_indicator_counts_is_the_subject_without_words_of_figures(engine):
+    question = "Are there culture and art events for kids run by the city?"
+    assert engine.kit.recognizer.find(question, "en").programs == ["kodomo_geijutsu_bunka_taiken"]
+    answer, _ = ask(engine, question)
+    assert answer.intent == "program_info", answer.answer
+    count = "How many participants in children's arts and culture experience events?"
+    figures = engine.kit.recognizer.find(count, "en")
+    assert figures.indicators and not figures.programs  # a count asks for the indicator's figures
 
 
 def test_a_plans_period_or_revision_asked_as_a_follow_up_gets_the_plans_card(engine):

@@ -152,11 +152,19 @@ class EntityRecognizer:
             entities = entities.model_copy(update={k: v for k, v in fuzzy.items() if v})
         if not entities.names_a_subject():
             entities = entities.model_copy(update={"programs": self.programs_described(text, lang)})
+        elif entities.indicators and not entities.programs and not self._asks_figures(entities):
+            # "Does the city run arts and culture experience events for school kids?" names the programme
+            # whose participants an indicator counts; without words of figures it asks about the programme.
+            entities = entities.model_copy(update={"programs": self.programs_described(text, lang)})
         if entities.venues and entities.crafts:
             entities = self._craft_or_venue(entities, text)
         if entities.venues and entities.landmarks:
             entities = entities.model_copy(update={"landmarks": self._landmarks_outside_venues(entities, text)})
         return entities
+
+    @staticmethod
+    def _asks_figures(entities: Entities) -> bool:
+        return bool(entities.role or entities.figures or entities.asks in ("count", "amount") or entities.years)
 
     def _landmarks_outside_venues(self, entities: Entities, text: str) -> list[str]:
         """A landmark named only inside a venue's name is no landmark asked about: 「卯辰山工芸工房」 names the

@@ -96,6 +96,8 @@ _NAME_STOP = frozenset(
         "with",
         "kanazawa",
         "city",
+        "金沢",
+        "金沢市",
         "数",
         "の",
         "件数",
